@@ -1,0 +1,88 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "fleetd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "fleetd", targets: ["fleetd"]),
+        .executable(name: "fleet-sim", targets: ["fleet-sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.8.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // Pure domain: no I/O imports allowed here.
+        .target(name: "FleetCore", swiftSettings: strict),
+        // SQL migrations, embedded in the binary.
+        .target(
+            name: "FleetMigrations",
+            path: "sql",
+            
+            sources: ["Migrations.swift"],
+            resources: [.embedInCode("001_init.sql")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "FleetIngest",
+            dependencies: [
+                "FleetCore", "FleetMigrations", "CMosquitto", "CLibPQ",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "fleetd",
+            dependencies: [
+                "FleetIngest",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "FleetSim",
+            dependencies: ["FleetCore", "FleetIngest", "CMosquitto"],
+            path: "sensors-sim/Sources/FleetSim",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "fleet-sim",
+            dependencies: [
+                "FleetSim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "sensors-sim/Sources/fleet-sim",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore"], swiftSettings: strict),
+        .testTarget(name: "FleetIngestTests", dependencies: ["FleetIngest"], swiftSettings: strict),
+        .testTarget(name: "FleetSimTests", dependencies: ["FleetSim"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,105 @@
+import FleetCore
+import Foundation
+import Prometheus
+
+/// Every metric fleetd exposes, registered once at start (names per CONTRACT.md §4).
+public final class FleetMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+
+    let mqttMessagesReceived: Counter
+    let mqttConnected: Gauge
+    let mqttReconnects: Counter
+    let readingsAccepted: Counter
+    let readingsDuplicate: Counter
+    let readingsLate: Counter
+    let readingsRejected: [RejectReason: Counter]
+    let impossibleValues: Counter
+    let rowsWritten: [String: Counter]
+    let batchCommitSeconds: DurationHistogram
+    let batchRows: ValueHistogram
+    let ingestLatencySeconds: DurationHistogram
+    let spoolUsedBytes: Gauge
+    let spoolCapacityBytes: Gauge
+    let spoolProducerWaits: Counter
+    let spoolUnreadableBytes: Counter
+    let postgresConnected: Gauge
+    let postgresErrors: Counter
+    let vehiclesTracked: Gauge
+    let fuelTransactions: [String: Counter]
+    let anomalies: [String: Counter]
+    let maintenanceAlerts: [String: Counter]
+
+    public static let anomalyKinds = [
+        "fuel_drain", "fuel_out_of_range", "fuel_sensor_stuck", "fuel_dropout", "odometer_rollback",
+        "odometer_jump", "odometer_gps_mismatch", "gps_invalid", "gps_jump", "consumption_outlier", "clock_skew",
+    ]
+
+    public init(version: String) {
+        let r = registry
+        mqttMessagesReceived = r.makeCounter(descriptor: .fleet("fleetd_mqtt_messages_received_total", "MQTT messages received and spooled."))
+        mqttConnected = r.makeGauge(descriptor: .fleet("fleetd_mqtt_connected", "1 while connected and subscribed to the broker."))
+        mqttReconnects = r.makeCounter(descriptor: .fleet("fleetd_mqtt_connects_total", "Successful broker connections, the first included."))
+        readingsAccepted = r.makeCounter(descriptor: .fleet("fleetd_readings_accepted_total", "Readings decoded and committed to PostgreSQL (duplicates included)."))
+        readingsDuplicate = r.makeCounter(descriptor: .fleet("fleetd_readings_duplicate_total", "Readings already stored (redelivery or repeat), not written again."))
+        readingsLate = r.makeCounter(descriptor: .fleet("fleetd_readings_late_total", "Readings older than the reorder window: stored but not fed to detectors."))
+        var rejected: [RejectReason: Counter] = [:]
+        for reason in RejectReason.allCases {
+            rejected[reason] = r.makeCounter(descriptor: .fleet("fleetd_readings_rejected_total", "Messages or readings refused, by reason; each is a row in rejected_messages."), labels: [("reason", reason.rawValue)])
+        }
+        readingsRejected = rejected
+        impossibleValues = r.makeCounter(descriptor: .fleet("fleetd_impossible_values_total", "Physically impossible values dropped from otherwise kept readings."))
+        var rows: [String: Counter] = [:]
+        for table in ["readings", "rejected_messages", "vehicles", "fuel_transactions", "anomalies", "maintenance_alerts"] {
+            rows[table] = r.makeCounter(descriptor: .fleet("fleetd_rows_written_total", "Rows inserted into PostgreSQL, by table."), labels: [("table", table)])
+        }
+        rowsWritten = rows
+        batchCommitSeconds = r.makeDurationHistogram(
+            descriptor: .fleet("fleetd_batch_commit_seconds", "Time to write and commit one batch."),
+            buckets: [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                      .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)])
+        batchRows = r.makeValueHistogram(
+            descriptor: .fleet("fleetd_batch_rows", "Readings plus rejections per committed batch."),
+            buckets: [1, 10, 100, 500, 1000, 2500, 5000, 10000, 50000])
+        ingestLatencySeconds = r.makeDurationHistogram(
+            descriptor: .fleet("fleetd_ingest_latency_seconds", "Time from MQTT receipt to PostgreSQL commit, per reading."),
+            buckets: [.milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+                      .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300)])
+        spoolUsedBytes = r.makeGauge(descriptor: .fleet("fleetd_spool_used_bytes", "Bytes in the spool not yet committed to PostgreSQL."))
+        spoolCapacityBytes = r.makeGauge(descriptor: .fleet("fleetd_spool_capacity_bytes", "Size of the spool's ring."))
+        spoolProducerWaits = r.makeCounter(descriptor: .fleet("fleetd_spool_full_waits_total", "Messages that waited for spool space (back-pressure to the broker)."))
+        spoolUnreadableBytes = r.makeCounter(descriptor: .fleet("fleetd_spool_unreadable_bytes_total", "Spool bytes skipped because a frame was torn (power cut)."))
+        postgresConnected = r.makeGauge(descriptor: .fleet("fleetd_postgres_connected", "1 while the PostgreSQL connection works."))
+        postgresErrors = r.makeCounter(descriptor: .fleet("fleetd_postgres_errors_total", "Failed batch writes or connection attempts (each retried)."))
+        vehiclesTracked = r.makeGauge(descriptor: .fleet("fleetd_vehicles_tracked", "Distinct vehicles seen since start."))
+        var fuel: [String: Counter] = [:]
+        for kind in ["refuel", "drain"] {
+            fuel[kind] = r.makeCounter(descriptor: .fleet("fleetd_fuel_transactions_total", "Fuel transactions detected, by kind."), labels: [("kind", kind)])
+        }
+        fuelTransactions = fuel
+        var anomalyCounters: [String: Counter] = [:]
+        for kind in Self.anomalyKinds {
+            anomalyCounters[kind] = r.makeCounter(descriptor: .fleet("fleetd_anomalies_total", "Anomalies flagged, by kind."), labels: [("kind", kind)])
+        }
+        anomalies = anomalyCounters
+        var alerts: [String: Counter] = [:]
+        for level in ["due_soon", "overdue"] {
+            alerts[level] = r.makeCounter(descriptor: .fleet("fleetd_maintenance_alerts_total", "Maintenance alerts raised, by level."), labels: [("level", level)])
+        }
+        maintenanceAlerts = alerts
+        r.makeGauge(descriptor: .fleet("fleetd_build_info", "Always 1; the label carries the version."), labels: [("version", version)]).set(to: 1)
+    }
+
+    /// The exposition text, with the process metrics read from /proc at scrape time.
+    public func exposition() -> [UInt8] {
+        var out = registry.emitToBuffer()
+        out.append(contentsOf: ProcessStats.read().exposition.utf8)
+        return out
+    }
+}
+
+extension MetricNameDescriptor {
+    /// A full metric name with its help text (names already carry their unit suffix).
+    static func fleet(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+}

@@ -1,0 +1,209 @@
+import Configuration
+import FleetCore
+import Foundation
+import Logging
+import SystemPackage
+
+/// Every setting of `fleetd run`, resolved flags > environment (`FLEETD_…`) > config file
+/// (JSON, flat keys named like the flags) > defaults.
+public struct FleetConfig: Sendable {
+    public var mqtt: MQTTSettings
+    public var pipeline: PipelineSettings
+    public var adminHost: String
+    public var adminPort: Int
+    public var spoolPath: String
+    public var spoolSize: UInt64
+    /// Fraction of the spool above which /readyz fails.
+    public var spoolHighWater: Double
+    public var reorderWindow: Duration
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+
+    public enum LogFormat: String, Sendable { case text, json }
+
+    /// Every key, with its help text; flags of the same name exist on `fleetd run`.
+    public static let keys: [(key: String, help: String)] = [
+        ("mqtt-url", "Broker URL; mqtts:// means TLS (default mqtt://127.0.0.1:1883)"),
+        ("client-id", "MQTT client id; the persistent session is keyed by it (default fleetd-<hostname>)"),
+        ("mqtt-username", "MQTT username"),
+        ("mqtt-password-file", "File whose first line is the MQTT password"),
+        ("mqtt-ca-file", "CA certificate (PEM) for mqtts://; default: the system's"),
+        ("mqtt-cert-file", "Client certificate (PEM) for mqtts://"),
+        ("mqtt-key-file", "Client key (PEM) for mqtts://"),
+        ("mqtt-session-expiry", "How long the broker keeps the session while fleetd is away (default 7d)"),
+        ("mqtt-receive-maximum", "QoS 1 messages the broker may have in flight to fleetd (default 1000)"),
+        ("postgres-url", "libpq URI or conninfo (default: libpq's defaults and PG* variables)"),
+        ("postgres-schema", "Schema holding fleetd's tables (default public)"),
+        ("admin-addr", "Admin HTTP listen address (default 127.0.0.1:9410)"),
+        ("spool-path", "The durable spool file (default ./fleetd.spool)"),
+        ("spool-size", "Spool ring size, e.g. 256MiB (default 256MiB)"),
+        ("spool-high-water", "Spool fill fraction above which /readyz fails (default 0.8)"),
+        ("spool-sync-interval", "How often the spool is flushed to disk (default 1s)"),
+        ("batch-size", "Rows per PostgreSQL transaction at most (default 5000)"),
+        ("batch-delay", "Longest a batch waits to fill (default 100ms)"),
+        ("max-payload-bytes", "Largest accepted MQTT message (default 256KiB)"),
+        ("max-readings", "Most readings in one array message (default 1000)"),
+        ("reorder-window", "How late a reading may arrive and still be put in order (default 10s)"),
+        ("shutdown-timeout", "How long shutdown waits for PostgreSQL before leaving the rest for replay (default 10s)"),
+        ("log-level", "trace, debug, info, notice, warning, error or critical (default info)"),
+        ("log-format", "text or json (default text)"),
+    ]
+
+    /// An invalid setting: names the key, its flag and variable, and what it expects.
+    public struct Invalid: Error, CustomStringConvertible {
+        public var key: String
+        public var expected: String
+        public var got: String?
+        public var description: String {
+            let env = "FLEETD_" + key.uppercased().replacingOccurrences(of: "-", with: "_")
+            let value = got.map { ", got '\($0)'" } ?? ""
+            return "invalid \(key) (--\(key), \(env) or config file): expected \(expected)\(value)"
+        }
+    }
+
+    /// Resolves every setting. `flags` maps keys to the values given on the command line.
+    public static func resolve(flags: [String: String], environment: [String: String] = ProcessInfo.processInfo.environment,
+                               configFile: String?) async throws -> FleetConfig {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        for (k, v) in flags { values[AbsoluteConfigKey([k])] = ConfigValue(.string(v), isSecret: false) }
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(name: "flags", values: values),
+            EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: ["fleetd"]),
+        ]
+        if let configFile {
+            do {
+                providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(configFile)))
+            } catch {
+                throw Invalid(key: "config", expected: "a readable JSON file of flat keys like {\"mqtt-url\": \"…\"} (\(error))", got: configFile)
+            }
+        }
+        let reader = ConfigReader(providers: providers)
+        let source = Source(reader: reader)
+
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
+        let mqttURL = try await source.text("mqtt-url") ?? "mqtt://127.0.0.1:1883"
+        guard let broker = MQTTSettings.parseURL(mqttURL) else {
+            throw Invalid(key: "mqtt-url", expected: "mqtt://host[:port] or mqtts://host[:port]", got: mqttURL)
+        }
+        var password: String?
+        if let file = try await source.text("mqtt-password-file") {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw Invalid(key: "mqtt-password-file", expected: "a readable file holding the password", got: file)
+            }
+            password = text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init)
+        }
+        let clientID = try await source.text("client-id") ?? "fleetd-\(host)"
+        guard !clientID.isEmpty, clientID.utf8.count <= 65535 else {
+            throw Invalid(key: "client-id", expected: "a non-empty MQTT client id", got: clientID)
+        }
+        let mqtt = MQTTSettings(
+            host: broker.host, port: broker.port, tls: broker.tls, clientID: clientID,
+            username: try await source.text("mqtt-username") ?? broker.username, password: password,
+            caFile: try await source.text("mqtt-ca-file"), certFile: try await source.text("mqtt-cert-file"),
+            keyFile: try await source.text("mqtt-key-file"),
+            sessionExpiry: UInt32(clamping: try await source.duration("mqtt-session-expiry", default: .seconds(7 * 86_400)).components.seconds),
+            receiveMaximum: try await source.int("mqtt-receive-maximum", default: 1000, range: 1...65535))
+
+        let adminText = try await source.text("admin-addr") ?? "127.0.0.1:9410"
+        guard let admin = ConfigValueParsers.hostPort(adminText) else {
+            throw Invalid(key: "admin-addr", expected: "host:port, e.g. 127.0.0.1:9410", got: adminText)
+        }
+        let maxPayload = try await source.size("max-payload-bytes", default: 256 * 1024, range: 1...(64 << 20))
+        let pipeline = PipelineSettings(
+            postgresURL: try await source.text("postgres-url") ?? "",
+            schema: try await source.text("postgres-schema") ?? "public",
+            batchSize: try await source.int("batch-size", default: 5000, range: 1...1_000_000),
+            batchDelay: try await source.duration("batch-delay", default: .milliseconds(100)),
+            limits: PayloadLimits(maxBytes: Int(maxPayload), maxReadings: try await source.int("max-readings", default: 1000, range: 1...100_000)),
+            spoolSyncInterval: try await source.duration("spool-sync-interval", default: .seconds(1)),
+            shutdownTimeout: try await source.duration("shutdown-timeout", default: .seconds(10)))
+        let levelText = try await source.text("log-level") ?? "info"
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw Invalid(key: "log-level", expected: "trace, debug, info, notice, warning, error or critical", got: levelText)
+        }
+        let formatText = try await source.text("log-format") ?? "text"
+        guard let format = LogFormat(rawValue: formatText.lowercased()) else {
+            throw Invalid(key: "log-format", expected: "text or json", got: formatText)
+        }
+        let highWaterText = try await source.text("spool-high-water") ?? "0.8"
+        guard let highWater = Double(highWaterText), highWater > 0, highWater <= 1 else {
+            throw Invalid(key: "spool-high-water", expected: "a fraction above 0 and at most 1", got: highWaterText)
+        }
+        return FleetConfig(
+            mqtt: mqtt, pipeline: pipeline, adminHost: admin.host, adminPort: admin.port,
+            spoolPath: try await source.text("spool-path") ?? "./fleetd.spool",
+            spoolSize: try await source.size("spool-size", default: 256 << 20, range: (4 << 20)...(1 << 40)),
+            spoolHighWater: highWater,
+            reorderWindow: try await source.duration("reorder-window", default: .seconds(10)),
+            logLevel: level, logFormat: format)
+    }
+
+    /// One line per setting for the start-up log; secrets are never printed.
+    public var summary: Logger.Metadata {
+        [
+            "mqtt": "\(mqtt.tls ? "mqtts" : "mqtt")://\(mqtt.host):\(mqtt.port)",
+            "client_id": "\(mqtt.clientID)",
+            "mqtt_user": "\(mqtt.username ?? "-")",
+            "mqtt_password": "\(mqtt.password == nil ? "-" : "<hidden>")",
+            "postgres": "\(Self.redactedConninfo(pipeline.postgresURL))",
+            "schema": "\(pipeline.schema)",
+            "admin": "\(adminHost):\(adminPort)",
+            "spool": "\(spoolPath) (\(spoolSize >> 20) MiB)",
+            "batch": "\(pipeline.batchSize) rows / \(pipeline.batchDelay)",
+        ]
+    }
+
+    /// Hides a password in a URI (`postgresql://u:secret@h`) or conninfo (`password=secret`).
+    public static func redactedConninfo(_ s: String) -> String {
+        if s.isEmpty { return "(libpq defaults)" }
+        var out = s
+        if let scheme = out.range(of: "://"), let at = out[scheme.upperBound...].firstIndex(of: "@"),
+            let colon = out[scheme.upperBound..<at].firstIndex(of: ":")
+        {
+            out.replaceSubrange(out.index(after: colon)..<at, with: "<hidden>")
+        }
+        if let r = out.range(of: #"password=\S+"#, options: .regularExpression) {
+            out.replaceSubrange(r, with: "password=<hidden>")
+        }
+        return out
+    }
+}
+
+/// Reads a setting as text from whichever provider has it, whatever JSON type the file used,
+/// and applies the parsers with errors that name the key.
+private struct Source {
+    let reader: ConfigReader
+
+    func text(_ key: String) async throws -> String? {
+        let k = ConfigKey([key])
+        if let s = try? await reader.fetchString(forKey: k) { return s }
+        if let i = try? await reader.fetchInt(forKey: k) { return String(i) }
+        if let d = try? await reader.fetchDouble(forKey: k) { return String(d) }
+        if let b = try? await reader.fetchBool(forKey: k) { return String(b) }
+        return nil
+    }
+
+    func int(_ key: String, default value: Int, range: ClosedRange<Int>) async throws -> Int {
+        guard let t = try await text(key) else { return value }
+        guard let v = Int(t), range.contains(v) else {
+            throw FleetConfig.Invalid(key: key, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)", got: t)
+        }
+        return v
+    }
+
+    func duration(_ key: String, default value: Duration) async throws -> Duration {
+        guard let t = try await text(key) else { return value }
+        guard let d = ConfigValueParsers.duration(t) else {
+            throw FleetConfig.Invalid(key: key, expected: "a duration like 250ms, 10s, 5m, 2h or 7d", got: t)
+        }
+        return d
+    }
+
+    func size(_ key: String, default value: UInt64, range: ClosedRange<UInt64>) async throws -> UInt64 {
+        guard let t = try await text(key) else { return value }
+        guard let s = ConfigValueParsers.size(t), range.contains(s) else {
+            throw FleetConfig.Invalid(key: key, expected: "a size like 256MiB or a byte count, from \(range.lowerBound) to \(range.upperBound) bytes", got: t)
+        }
+        return s
+    }
+}

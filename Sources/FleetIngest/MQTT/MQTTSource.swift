@@ -1,0 +1,182 @@
+import Atomics
+import CMosquitto
+import Foundation
+import Logging
+
+/// The broker side: a persistent MQTT v5 session on libmosquitto whose message callback copies
+/// every message into the spool before returning (libmosquitto acknowledges QoS 1 around the
+/// callback and has no manual-ack API, so the spool is what makes it durable).
+public final class MQTTSource: @unchecked Sendable {
+    private static let libraryInit: Void = { mosquitto_lib_init() }()
+
+    private let settings: MQTTSettings
+    private let spool: Spool
+    private let metrics: FleetMetrics
+    private let logger: Logger
+    private var mosq: OpaquePointer?
+
+    /// True between a granted SUBACK and the next disconnect; read by /readyz.
+    public let subscribed = ManagedAtomic<Bool>(false)
+    private let stopping = ManagedAtomic<Bool>(false)
+    private let inCallback = ManagedAtomic<Bool>(false)
+    private let loopStarted = ManagedAtomic<Bool>(false)
+    private let connectorDone = DispatchSemaphore(value: 0)
+
+    public init(settings: MQTTSettings, spool: Spool, metrics: FleetMetrics, logger: Logger) throws {
+        _ = Self.libraryInit
+        self.settings = settings
+        self.spool = spool
+        self.metrics = metrics
+        self.logger = logger
+        guard let m = mosquitto_new(settings.clientID, false, nil) else {
+            throw StartupError("libmosquitto could not create a client (out of memory or an empty --client-id)")
+        }
+        mosq = m
+        mosquitto_user_data_set(m, Unmanaged.passUnretained(self).toOpaque())
+        mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5)
+        mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1)
+        mosquitto_int_option(m, MOSQ_OPT_RECEIVE_MAXIMUM, Int32(settings.receiveMaximum))
+        mosquitto_reconnect_delay_set(m, 1, 30, true)
+        if let user = settings.username {
+            mosquitto_username_pw_set(m, user, settings.password)
+        }
+        if settings.tls {
+            let rc: Int32
+            if settings.caFile == nil {
+                mosquitto_int_option(m, MOSQ_OPT_TLS_USE_OS_CERTS, 1)
+                rc = settings.certFile == nil ? MOSQ_ERR_SUCCESS.rawValue
+                    : mosquitto_tls_set(m, nil, nil, settings.certFile, settings.keyFile, nil)
+            } else {
+                rc = mosquitto_tls_set(m, settings.caFile, nil, settings.certFile, settings.keyFile, nil)
+            }
+            guard rc == MOSQ_ERR_SUCCESS.rawValue else {
+                throw StartupError("MQTT TLS setup failed: \(String(cString: mosquitto_strerror(rc))); check --mqtt-ca-file, --mqtt-cert-file and --mqtt-key-file")
+            }
+        }
+        mosquitto_connect_v5_callback_set(m) { _, obj, rc, flags, _ in
+            MQTTSource.from(obj).didConnect(rc: rc, sessionPresent: flags & 1 == 1)
+        }
+        mosquitto_subscribe_v5_callback_set(m) { _, obj, _, count, granted, _ in
+            MQTTSource.from(obj).didSubscribe(granted: Array(UnsafeBufferPointer(start: granted, count: Int(count))))
+        }
+        mosquitto_disconnect_v5_callback_set(m) { _, obj, rc, _ in
+            MQTTSource.from(obj).didDisconnect(rc: rc)
+        }
+        mosquitto_message_v5_callback_set(m) { _, obj, message, _ in
+            guard let message else { return }
+            MQTTSource.from(obj).didReceive(message.pointee)
+        }
+    }
+
+    deinit {
+        if let mosq { mosquitto_destroy(mosq) }
+    }
+
+    private static func from(_ obj: UnsafeMutableRawPointer?) -> MQTTSource {
+        Unmanaged<MQTTSource>.fromOpaque(obj!).takeUnretainedValue()
+    }
+
+    /// Connects in the background, retrying with back-off until the broker answers; from then on
+    /// libmosquitto's own thread keeps the session, reconnecting by itself.
+    public func start() {
+        let thread = Thread { [self] in
+            defer { connectorDone.signal() }
+            var backoff = Backoff(initial: .milliseconds(500), maximum: .seconds(30))
+            var failures = 0
+            var props: OpaquePointer? = nil
+            mosquitto_property_add_int32(&props, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), settings.sessionExpiry)
+            defer { mosquitto_property_free_all(&props) }
+            while !stopping.load(ordering: .acquiring) {
+                let rc = mosquitto_connect_bind_v5(mosq, settings.host, Int32(settings.port), Int32(settings.keepalive), nil, props)
+                if rc == MOSQ_ERR_SUCCESS.rawValue {
+                    if mosquitto_loop_start(mosq) == MOSQ_ERR_SUCCESS.rawValue { loopStarted.store(true, ordering: .releasing) }
+                    return
+                }
+                failures += 1
+                let reason = rc == MOSQ_ERR_ERRNO.rawValue ? String(cString: strerror(errno)) : String(cString: mosquitto_strerror(rc))
+                let delay = backoff.next()
+                if failures == 1 || failures % 10 == 0 {
+                    logger.error("MQTT broker unreachable; retrying", metadata: [
+                        "broker": "\(settings.host):\(settings.port)", "error": "\(reason)", "attempts": "\(failures)", "next_retry": "\(delay)",
+                    ])
+                }
+                let end = ContinuousClock.now + delay
+                while ContinuousClock.now < end && !stopping.load(ordering: .acquiring) { usleep(20_000) }
+            }
+        }
+        thread.name = "fleetd-mqtt-connect"
+        thread.start()
+    }
+
+    /// Disconnects cleanly; the broker keeps queueing for our session while we are away.
+    /// Waits up to `timeout` for a callback blocked on a full spool before giving it up.
+    public func stop(timeout: Duration = .seconds(5)) {
+        stopping.store(true, ordering: .releasing)
+        connectorDone.wait()
+        connectorDone.signal()
+        guard let mosq else { return }
+        mosquitto_disconnect_v5(mosq, 0, nil)
+        if loopStarted.load(ordering: .acquiring) {
+            let end = ContinuousClock.now + timeout
+            while inCallback.load(ordering: .acquiring) && ContinuousClock.now < end { usleep(10_000) }
+            if inCallback.load(ordering: .acquiring) {
+                logger.warning("spool still full at shutdown; the message being received is given up")
+                spool.close()
+            }
+            mosquitto_loop_stop(mosq, false)
+        }
+        subscribed.store(false, ordering: .releasing)
+        metrics.mqttConnected.set(to: 0)
+    }
+
+    // MARK: - Callbacks (libmosquitto's thread)
+
+    private func didConnect(rc: Int32, sessionPresent: Bool) {
+        guard rc == 0 else {
+            logger.error("MQTT broker refused the connection", metadata: ["reason": "\(String(cString: mosquitto_reason_string(rc)))"])
+            return
+        }
+        metrics.mqttReconnects.increment()
+        logger.info("connected to MQTT broker", metadata: [
+            "broker": "\(settings.host):\(settings.port)", "client_id": "\(settings.clientID)", "session_present": "\(sessionPresent)",
+        ])
+        let cStrings = settings.topics.map { strdup($0) }
+        defer { cStrings.forEach { free($0) } }
+        var pointers: [UnsafeMutablePointer<CChar>?] = cStrings
+        let rc = mosquitto_subscribe_multiple(mosq, nil, Int32(pointers.count), &pointers, 1, 0, nil)
+        if rc != MOSQ_ERR_SUCCESS.rawValue {
+            logger.error("MQTT subscribe failed", metadata: ["error": "\(String(cString: mosquitto_strerror(rc)))"])
+        }
+    }
+
+    private func didSubscribe(granted: [Int32]) {
+        let refused = zip(settings.topics, granted).filter { $0.1 > 2 }.map(\.0)
+        if refused.isEmpty {
+            subscribed.store(true, ordering: .releasing)
+            metrics.mqttConnected.set(to: 1)
+            logger.info("subscribed", metadata: ["topics": "\(settings.topics.joined(separator: ","))", "qos": "\(granted.map(String.init).joined(separator: ","))"])
+        } else {
+            logger.error("broker refused subscriptions (check its ACLs)", metadata: ["topics": "\(refused.joined(separator: ","))"])
+        }
+    }
+
+    private func didDisconnect(rc: Int32) {
+        subscribed.store(false, ordering: .releasing)
+        metrics.mqttConnected.set(to: 0)
+        if !stopping.load(ordering: .acquiring) {
+            logger.warning("disconnected from MQTT broker; reconnecting", metadata: ["reason": "\(String(cString: mosquitto_reason_string(rc)))"])
+        }
+    }
+
+    private func didReceive(_ message: mosquitto_message) {
+        inCallback.store(true, ordering: .releasing)
+        defer { inCallback.store(false, ordering: .releasing) }
+        let now = WallClock.nowNanos()
+        let topicLength = message.topic.map { strlen($0) } ?? 0
+        let topic = UnsafeRawBufferPointer(start: message.topic, count: topicLength)
+        let payload = UnsafeRawBufferPointer(start: message.payload, count: Int(message.payloadlen))
+        if spool.append(topic: topic, payload: payload, receivedAtNanos: now) {
+            metrics.mqttMessagesReceived.increment()
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import FleetCore
+
+/// Everything one PostgreSQL transaction writes: the readings and refusals decoded from a run
+/// of spool records, and the spool position after the last of them.
+struct IngestBatch {
+    struct RejectedRow {
+        var receivedAtNanos: Int64
+        var topic: String
+        var reason: RejectReason
+        var detail: String
+        /// The refused bytes, cut to 4 KiB as the contract stores them.
+        var payload: [UInt8]
+    }
+
+    static let rejectedPayloadLimit = 4096
+
+    var decoded = DecodedMessage()
+    /// Receipt time of each reading, parallel to `decoded.readings`.
+    var receivedAtNanos: [Int64] = []
+    var rejected: [RejectedRow] = []
+    var messages = 0
+    /// Spool position just past the last record in this batch.
+    var endPosition: UInt64 = 0
+    /// Monotonic time the first record entered the batch.
+    var openedAt: ContinuousClock.Instant?
+
+    var isEmpty: Bool { messages == 0 }
+    var rowCount: Int { decoded.readings.count + rejected.count }
+
+    mutating func removeAll() {
+        decoded.removeAll()
+        receivedAtNanos.removeAll(keepingCapacity: true)
+        rejected.removeAll(keepingCapacity: true)
+        messages = 0
+        openedAt = nil
+    }
+
+    /// Decodes one spooled message into the batch.
+    mutating func add(_ record: SpoolRecord, decoder: PayloadDecoder, now: ContinuousClock.Instant) {
+        if openedAt == nil { openedAt = now }
+        messages += 1
+        endPosition = record.next
+        let readingsBefore = decoded.readings.count
+        let rejectionsBefore = decoded.rejections.count
+        if record.originalLength > record.payload.count {
+            decoded.rejections.append(Rejection(reason: .tooLarge, detail: "message is \(record.originalLength) bytes, the limit is \(decoder.limits.maxBytes)"))
+        } else {
+            decoder.decode(topic: record.topic, payload: record.payload, into: &decoded)
+        }
+        for _ in readingsBefore..<decoded.readings.count { receivedAtNanos.append(record.receivedAtNanos) }
+        for rejection in decoded.rejections[rejectionsBefore...] {
+            let bytes: UnsafeRawBufferPointer
+            if let r = rejection.range {
+                bytes = UnsafeRawBufferPointer(rebasing: record.payload[r])
+            } else {
+                bytes = record.payload
+            }
+            rejected.append(RejectedRow(
+                receivedAtNanos: record.receivedAtNanos, topic: record.topic, reason: rejection.reason,
+                detail: rejection.detail, payload: Array(bytes.prefix(Self.rejectedPayloadLimit))))
+        }
+        decoded.rejections.removeSubrange(rejectionsBefore...)
+    }
+}

@@ -1,0 +1,240 @@
+import Atomics
+import FleetCore
+import Foundation
+import Logging
+
+/// The spool's consumer: decodes spooled messages into batches and commits each batch to
+/// PostgreSQL with the spool position it covers, then releases that range of the spool.
+/// Runs on its own thread because libpq blocks.
+public final class Pipeline: @unchecked Sendable {
+    private let spool: Spool
+    private let settings: PipelineSettings
+    private let metrics: FleetMetrics
+    private let logger: Logger
+    private let decoder: PayloadDecoder
+
+    private let stopRequested = ManagedAtomic<Bool>(false)
+    /// Whether the last PostgreSQL operation succeeded; read by /readyz.
+    public let postgresReachable = ManagedAtomic<Bool>(false)
+    private let finished = ManagedAtomic<Bool>(false)
+    private let doneSemaphore = DispatchSemaphore(value: 0)
+
+    public init(spool: Spool, settings: PipelineSettings, metrics: FleetMetrics, logger: Logger) {
+        self.spool = spool
+        self.settings = settings
+        self.metrics = metrics
+        self.logger = logger
+        self.decoder = PayloadDecoder(limits: settings.limits)
+    }
+
+    /// Starts the consumer thread.
+    public func start() {
+        let thread = Thread { [self] in
+            run()
+            finished.store(true, ordering: .releasing)
+            doneSemaphore.signal()
+        }
+        thread.name = "fleetd-pipeline"
+        thread.start()
+    }
+
+    /// Asks the consumer to commit what is spooled (up to the shutdown timeout) and stop.
+    public func stop() { stopRequested.store(true, ordering: .releasing) }
+
+    /// Blocks until the consumer thread has ended.
+    public func waitUntilFinished() {
+        if finished.load(ordering: .acquiring) { return }
+        doneSemaphore.wait()
+        doneSemaphore.signal()
+    }
+
+    private var stopping: Bool { stopRequested.load(ordering: .acquiring) }
+
+    private func run() {
+        var sink: PostgresSink?
+        var readPosition: UInt64?
+        var batch = IngestBatch()
+        var backoff = Backoff()
+        var outageStart: ContinuousClock.Instant?
+        var stopDeadline: ContinuousClock.Instant?
+        var lastSync = ContinuousClock.now
+        var lastContact = ContinuousClock.now
+        var vehicles = Set<String>()
+        var migrated = false
+        let clock = ContinuousClock()
+
+        metrics.spoolCapacityBytes.set(to: Double(spool.capacity))
+        while true {
+            let now = clock.now
+            if stopping && stopDeadline == nil { stopDeadline = now + settings.shutdownTimeout }
+            if let deadline = stopDeadline, now >= deadline {
+                logger.warning("shutdown timeout reached with PostgreSQL unavailable; the spool keeps the rest for replay at next start",
+                               metadata: ["unreleased_bytes": "\(spool.usedBytes)"])
+                break
+            }
+            if now - lastSync >= settings.spoolSyncInterval {
+                spool.sync()
+                lastSync = now
+            }
+            metrics.spoolUsedBytes.set(to: Double(spool.usedBytes))
+
+            // 1. A working connection, and where to resume.
+            if sink == nil {
+                do {
+                    if settings.migrate && !migrated {
+                        try Migrator(schema: settings.schema, logger: logger).migrate(try PGConnection(settings.postgresURL))
+                        migrated = true
+                    }
+                    let s = try PostgresSink(conninfo: settings.postgresURL, schema: settings.schema)
+                    if readPosition == nil { readPosition = try startPosition(s) }
+                    sink = s
+                    backoff.reset()
+                    postgresReachable.store(true, ordering: .releasing)
+                    metrics.postgresConnected.set(to: 1)
+                    lastContact = clock.now
+                    if let started = outageStart {
+                        logger.notice("PostgreSQL reachable again", metadata: ["outage_seconds": "\(Self.seconds(clock.now - started))"])
+                        outageStart = nil
+                    } else {
+                        logger.info("connected to PostgreSQL", metadata: ["schema": "\(settings.schema)"])
+                    }
+                } catch {
+                    noteFailure(error, outageStart: &outageStart, now: now)
+                    sleep(backoff.next())
+                    continue
+                }
+            }
+            guard let activeSink = sink, var position = readPosition else { continue }
+
+            // 2. Fill the batch from the spool.
+            var readAny = false
+            while batch.rowCount < settings.batchSize, let entry = spool.read(at: position) {
+                readAny = true
+                switch entry {
+                case .message(let record):
+                    batch.add(record, decoder: decoder, now: clock.now)
+                    position = record.next
+                case .unreadable(let range):
+                    let lost = range.upperBound - range.lowerBound
+                    metrics.spoolUnreadableBytes.increment(by: Int64(lost))
+                    logger.error("spool frame unreadable (torn by a power cut?); skipping to head",
+                                 metadata: ["from": "\(range.lowerBound)", "to": "\(range.upperBound)", "bytes": "\(lost)"])
+                    position = range.upperBound
+                    batch.endPosition = position
+                    if batch.openedAt == nil { batch.openedAt = clock.now }
+                    batch.messages += 1
+                }
+            }
+            readPosition = position
+            let caughtUp = position == spool.headPosition
+
+            // 3. Commit when full, old enough, or shutting down.
+            let due = batch.rowCount >= settings.batchSize
+                || (batch.openedAt.map { clock.now - $0 >= settings.batchDelay } ?? false)
+                || (stopping && caughtUp)
+            if !batch.isEmpty && due {
+                let started = clock.now
+                do {
+                    let written = try activeSink.write(batch, spoolID: spool.spoolID)
+                    spool.release(upTo: batch.endPosition)
+                    lastContact = clock.now
+                    record(written, batch: batch, commitTime: clock.now - started, vehicles: &vehicles)
+                    batch.removeAll()
+                } catch {
+                    sink = nil
+                    noteFailure(error, outageStart: &outageStart, now: clock.now)
+                    sleep(backoff.next())
+                }
+                continue
+            }
+            if stopping && caughtUp && batch.isEmpty { break }
+            if !readAny {
+                if clock.now - lastContact > .seconds(5) {
+                    do {
+                        try activeSink.ping()
+                        lastContact = clock.now
+                    } catch {
+                        sink = nil
+                        noteFailure(error, outageStart: &outageStart, now: clock.now)
+                    }
+                }
+                usleep(1_000)
+            }
+        }
+        spool.sync()
+        metrics.spoolUsedBytes.set(to: Double(spool.usedBytes))
+        logger.info("pipeline stopped", metadata: ["unreleased_bytes": "\(spool.usedBytes)"])
+    }
+
+    /// Where to resume: the committed checkpoint of this spool file when it lies within the
+    /// spool's unreleased range, else the spool's own released position.
+    private func startPosition(_ sink: PostgresSink) throws(PGError) -> UInt64 {
+        let released = spool.releasedPosition
+        let head = spool.headPosition
+        let checkpoint = try sink.checkpoint(spoolID: spool.spoolID)
+        let start: UInt64
+        switch checkpoint {
+        case let cp? where cp >= released && cp <= head:
+            start = cp
+        case let cp? where cp > head:
+            logger.warning("checkpoint lies beyond the spool's head (spool tail lost in a power cut?); resuming at head",
+                           metadata: ["checkpoint": "\(cp)", "head": "\(head)"])
+            start = head
+        case let cp?:
+            logger.warning("checkpoint lies before the spool's released range (database restored from backup?); resuming at the spool's released position",
+                           metadata: ["checkpoint": "\(cp)", "released": "\(released)"])
+            start = released
+        case nil:
+            start = released
+        }
+        spool.release(upTo: start)
+        if head > start {
+            logger.notice("replaying spooled messages not yet in PostgreSQL", metadata: ["bytes": "\(head - start)", "spool": "\(spool.path)"])
+        }
+        return start
+    }
+
+    private func record(_ written: PostgresSink.Written, batch: IngestBatch, commitTime: Duration, vehicles: inout Set<String>) {
+        metrics.batchCommitSeconds.record(commitTime)
+        metrics.batchRows.record(Double(batch.rowCount))
+        metrics.readingsAccepted.increment(by: Int64(batch.decoded.readings.count))
+        metrics.readingsDuplicate.increment(by: Int64(written.duplicates))
+        metrics.rowsWritten["readings"]?.increment(by: Int64(written.readingsInserted))
+        metrics.rowsWritten["rejected_messages"]?.increment(by: Int64(written.rejected))
+        metrics.rowsWritten["vehicles"]?.increment(by: Int64(written.vehiclesAdded))
+        metrics.impossibleValues.increment(by: Int64(batch.decoded.impossible.count))
+        for row in batch.rejected { metrics.readingsRejected[row.reason]?.increment() }
+        let committedAt = WallClock.nowNanos()
+        for (i, r) in batch.decoded.readings.enumerated() {
+            metrics.ingestLatencySeconds.recordNanoseconds(max(0, committedAt - batch.receivedAtNanos[i]))
+            if vehicles.insert(r.vehicleID).inserted { metrics.vehiclesTracked.set(to: Double(vehicles.count)) }
+        }
+        metrics.spoolUsedBytes.set(to: Double(spool.usedBytes))
+    }
+
+    private func noteFailure(_ error: PGError, outageStart: inout ContinuousClock.Instant?, now: ContinuousClock.Instant) {
+        metrics.postgresErrors.increment()
+        metrics.postgresConnected.set(to: 0)
+        postgresReachable.store(false, ordering: .releasing)
+        if outageStart == nil {
+            outageStart = now
+            logger.error("PostgreSQL unavailable; spooling and retrying", metadata: ["error": "\(error)"])
+        } else {
+            logger.debug("PostgreSQL still unavailable", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Sleeps in short steps; once stopping, retries every 200 ms until the shutdown deadline.
+    private func sleep(_ d: Duration) {
+        let end = ContinuousClock.now + d
+        while ContinuousClock.now < end {
+            if stopping { usleep(200_000); return }
+            usleep(10_000)
+        }
+    }
+
+    static func seconds(_ d: Duration) -> String {
+        let c = d.components
+        return String(format: "%.1f", Double(c.seconds) + Double(c.attoseconds) / 1e18)
+    }
+}

@@ -1,0 +1,95 @@
+/// Builds PostgreSQL `COPY … FROM STDIN` text-format rows in one growing byte buffer.
+struct CopyTextEncoder {
+    private(set) var bytes: [UInt8] = []
+    private var fieldStarted = false
+
+    init(reservingCapacity n: Int = 0) { bytes.reserveCapacity(n) }
+
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        fieldStarted = false
+    }
+
+    @inline(__always)
+    private mutating func separate() {
+        if fieldStarted { bytes.append(0x09) }
+        fieldStarted = true
+    }
+
+    mutating func endRow() {
+        bytes.append(0x0A)
+        fieldStarted = false
+    }
+
+    mutating func null() {
+        separate()
+        bytes.append(0x5C)
+        bytes.append(UInt8(ascii: "N"))
+    }
+
+    /// Text with COPY's escapes; NUL, which PostgreSQL text cannot hold, becomes U+FFFD.
+    mutating func text(_ s: String) {
+        separate()
+        for b in s.utf8 {
+            switch b {
+            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
+            case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+            case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
+            case 0x00: bytes.append(contentsOf: [0xEF, 0xBF, 0xBD])
+            default: bytes.append(b)
+            }
+        }
+    }
+
+    /// Text known to need no escaping (validated vehicle ids, channel names).
+    mutating func plain(_ s: String) {
+        separate()
+        bytes.append(contentsOf: s.utf8)
+    }
+
+    mutating func int(_ v: Int64) {
+        separate()
+        if v == 0 { bytes.append(UInt8(ascii: "0")); return }
+        var n = v.magnitude
+        if v < 0 { bytes.append(UInt8(ascii: "-")) }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buf in
+            while n > 0 {
+                buf[count] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+                count += 1
+            }
+            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(buf[i]) }
+        }
+    }
+
+    mutating func int(_ v: Int64?) { if let v { int(v) } else { null() } }
+
+    /// Finite doubles only (the decoder drops the rest); shortest round-trip form.
+    mutating func double(_ v: Double?) {
+        guard let v, v.isFinite else { return null() }
+        separate()
+        bytes.append(contentsOf: v.description.utf8)
+    }
+
+    mutating func bool(_ v: Bool?) {
+        guard let v else { return null() }
+        separate()
+        bytes.append(v ? UInt8(ascii: "t") : UInt8(ascii: "f"))
+    }
+
+    /// bytea in hex form; the backslash itself is escaped for COPY.
+    mutating func bytea(_ data: UnsafeRawBufferPointer) {
+        separate()
+        bytes.append(contentsOf: [0x5C, 0x5C, UInt8(ascii: "x")])
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        for b in data {
+            bytes.append(hex[Int(b >> 4)])
+            bytes.append(hex[Int(b & 0x0F)])
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import FleetMigrations
+import Logging
+
+/// Applies the embedded migrations once each, recorded in `schema_migrations`. An advisory
+/// lock makes two fleetd processes starting together take turns.
+public struct Migrator {
+    /// Arbitrary constant: the advisory lock key shared by every fleetd.
+    static let lockKey: Int64 = 0x0F1E_E7D0_0001
+    public var schema: String
+    public var logger: Logger
+
+    public init(schema: String, logger: Logger) {
+        self.schema = schema
+        self.logger = logger
+    }
+
+    /// Returns the versions it applied.
+    @discardableResult
+    public func migrate(_ db: PGConnection, migrations: [Migration] = Migrations.all) throws(PGError) -> [Int] {
+        try db.exec("SELECT pg_advisory_lock(\(Self.lockKey))")
+        defer { _ = try? db.exec("SELECT pg_advisory_unlock(\(Self.lockKey))") }
+        let quoted = PGConnection.quoteIdentifier(schema)
+        try db.exec("""
+            CREATE SCHEMA IF NOT EXISTS \(quoted);
+            SET search_path TO \(quoted);
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    int PRIMARY KEY,
+                name       text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )
+            """)
+        let done = try db.exec("SELECT version FROM schema_migrations")
+        let applied = Set((0..<done.rowCount).compactMap { done.int($0, 0) })
+        var newlyApplied: [Int] = []
+        for m in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(Int64(m.version)) {
+            do {
+                try db.exec("BEGIN")
+                try db.exec(m.sql)
+                try db.exec("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [String(m.version), m.name])
+                try db.exec("COMMIT")
+            } catch {
+                _ = try? db.exec("ROLLBACK")
+                throw PGError(message: "migration \(m.name) failed: \(error.message)", sqlState: error.sqlState, connectionLost: error.connectionLost)
+            }
+            logger.info("applied migration", metadata: ["migration": "\(m.name)", "schema": "\(schema)"])
+            newlyApplied.append(m.version)
+        }
+        return newlyApplied
+    }
+}

@@ -1,0 +1,138 @@
+import CLibPQ
+import Foundation
+
+/// A PostgreSQL failure with libpq's message and, when the server sent one, its SQLSTATE.
+public struct PGError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var sqlState: String?
+    /// True when the connection itself is gone: retry after reconnecting.
+    public var connectionLost: Bool
+
+    public var description: String {
+        sqlState.map { "\(message) (SQLSTATE \($0))" } ?? message
+    }
+}
+
+/// A thin owner of one libpq connection. Not thread-safe: one thread uses it at a time.
+public final class PGConnection {
+    private let conn: OpaquePointer
+
+    /// Connects with a libpq URI or conninfo string; empty means libpq's defaults and PG* variables.
+    public init(_ conninfo: String) throws(PGError) {
+        guard let c = PQconnectdb(conninfo) else {
+            throw PGError(message: "libpq could not allocate a connection", connectionLost: true)
+        }
+        conn = c
+        guard PQstatus(c) == CONNECTION_OK else {
+            let message = Self.trimmed(PQerrorMessage(c))
+            PQfinish(c)
+            throw PGError(message: message, connectionLost: true)
+        }
+    }
+
+    deinit { PQfinish(conn) }
+
+    public var isConnected: Bool { PQstatus(conn) == CONNECTION_OK }
+
+    /// Runs one or more statements without parameters.
+    @discardableResult
+    public func exec(_ sql: String) throws(PGError) -> PGResult {
+        try check(PQexec(conn, sql))
+    }
+
+    /// Runs one statement with text parameters (`$1`, `$2`, …); nil is SQL NULL.
+    @discardableResult
+    public func exec(_ sql: String, _ params: [String?]) throws(PGError) -> PGResult {
+        let cStrings: [UnsafeMutablePointer<CChar>?] = params.map { $0.flatMap { strdup($0) } }
+        defer { cStrings.forEach { free($0) } }
+        let result = cStrings.withUnsafeBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(buf.count, 1)) { ptr in
+                PQexecParams(conn, sql, Int32(params.count), nil, params.isEmpty ? nil : ptr, nil, nil, 0)
+            }
+        }
+        return try check(result)
+    }
+
+    /// Streams `data` (COPY text format) into a `COPY … FROM STDIN` statement; returns the row count.
+    @discardableResult
+    public func copyIn(_ sql: String, data: UnsafeRawBufferPointer) throws(PGError) -> Int {
+        let start = PQexec(conn, sql)
+        guard PQresultStatus(start) == PGRES_COPY_IN else {
+            _ = try check(start)
+            throw PGError(message: "expected COPY IN for: \(sql.prefix(80))", connectionLost: false)
+        }
+        PQclear(start)
+        var offset = 0
+        let chunk = 1 << 20
+        while offset < data.count {
+            let n = min(chunk, data.count - offset)
+            let rc = PQputCopyData(conn, data.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), Int32(n))
+            guard rc == 1 else { throw lastError() }
+            offset += n
+        }
+        guard PQputCopyEnd(conn, nil) == 1 else { throw lastError() }
+        return try check(PQgetResult(conn)).affectedRows
+    }
+
+    @discardableResult
+    public func copyIn(_ sql: String, bytes: [UInt8]) throws(PGError) -> Int {
+        let result = bytes.withUnsafeBytes { buf in Result { () throws(PGError) in try copyIn(sql, data: buf) } }
+        return try result.get()
+    }
+
+    private func lastError() -> PGError {
+        PGError(message: Self.trimmed(PQerrorMessage(conn)), connectionLost: PQstatus(conn) != CONNECTION_OK)
+    }
+
+    private func check(_ result: OpaquePointer?) throws(PGError) -> PGResult {
+        guard let result else { throw lastError() }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            // Drain any further results so the connection is ready for the next command.
+            while let extra = PQgetResult(conn) { PQclear(extra) }
+            return PGResult(result)
+        default:
+            let message = Self.trimmed(PQresultErrorMessage(result))
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            PQclear(result)
+            while let extra = PQgetResult(conn) { PQclear(extra) }
+            throw PGError(message: message.isEmpty ? Self.trimmed(PQerrorMessage(conn)) : message,
+                          sqlState: state, connectionLost: PQstatus(conn) != CONNECTION_OK)
+        }
+    }
+
+    static func trimmed(_ s: UnsafePointer<CChar>?) -> String {
+        guard let s else { return "" }
+        return String(cString: s).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Quotes an identifier (schema, table) for SQL text.
+    public static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// An owned query result; values are read as text.
+public final class PGResult {
+    private let result: OpaquePointer
+
+    init(_ result: OpaquePointer) { self.result = result }
+    deinit { PQclear(result) }
+
+    public var rowCount: Int { Int(PQntuples(result)) }
+    public var columnCount: Int { Int(PQnfields(result)) }
+
+    /// Rows affected by INSERT/UPDATE/DELETE/COPY.
+    public var affectedRows: Int { Int(String(cString: PQcmdTuples(result))) ?? 0 }
+
+    public func isNull(_ row: Int, _ column: Int) -> Bool {
+        PQgetisnull(result, Int32(row), Int32(column)) == 1
+    }
+
+    public func string(_ row: Int, _ column: Int) -> String? {
+        isNull(row, column) ? nil : String(cString: PQgetvalue(result, Int32(row), Int32(column)))
+    }
+
+    public func int(_ row: Int, _ column: Int) -> Int64? { string(row, column).flatMap { Int64($0) } }
+    public func double(_ row: Int, _ column: Int) -> Double? { string(row, column).flatMap { Double($0) } }
+}

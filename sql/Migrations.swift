@@ -1,0 +1,13 @@
+/// The numbered SQL files of this folder, compiled into the binary (SwiftPM `embedInCode`).
+/// A test checks that every `NNN_*.sql` file here is listed.
+public struct Migration: Sendable {
+    public var version: Int
+    public var name: String
+    public var sql: String
+}
+
+public enum Migrations {
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "001_init.sql", sql: String(decoding: PackageResources._01_init_sql, as: UTF8.self)),
+    ]
+}
