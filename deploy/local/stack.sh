@@ -38,6 +38,15 @@ stack_start_postgres() {
     echo "$port" >"$dir/pg/port"
 }
 
+# Starts a stopped server again on the port it had (outage tests).
+stack_resume_postgres() {
+    local dir=$1 bin port
+    bin=$(stack_pg_bin) || return 1
+    port=$(cat "$dir/pg/port")
+    stack_as_pg "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 60 start \
+        -o "-p $port -k $dir/pg -c listen_addresses=127.0.0.1 -c max_connections=50 -c shared_buffers=256MB" >/dev/null
+}
+
 stack_stop_postgres() {
     local dir=$1 bin
     bin=$(stack_pg_bin) || return 0

@@ -18,7 +18,7 @@ public struct JSONLogHandler: LogHandler {
         var fields: [String: String] = [:]
         for (k, v) in metadata { fields[k] = "\(v)" }
         if let extra = event.metadata { for (k, v) in extra { fields[k] = "\(v)" } }
-        fields["ts"] = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+        fields["ts"] = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date())
         fields["level"] = event.level.rawValue
         fields["msg"] = "\(event.message)"
         fields["logger"] = label

@@ -28,6 +28,8 @@ public final class PGConnection {
             PQfinish(c)
             throw PGError(message: message, connectionLost: true)
         }
+        // Server notices ("schema already exists, skipping") would go to stderr unformatted.
+        PQsetNoticeProcessor(c, { _, _ in }, nil)
     }
 
     deinit { PQfinish(conn) }
