@@ -82,7 +82,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore"], swiftSettings: strict),
-        .testTarget(name: "FleetIngestTests", dependencies: ["FleetIngest"], swiftSettings: strict),
+        .testTarget(name: "FleetIngestTests", dependencies: ["FleetIngest", "FleetSim"], swiftSettings: strict),
         .testTarget(name: "FleetSimTests", dependencies: ["FleetSim"], swiftSettings: strict),
     ]
 )

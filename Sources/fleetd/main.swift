@@ -67,6 +67,7 @@ struct SettingsOptions: ParsableArguments {
     @Option(help: "Client key (PEM) for mqtts://.") var mqttKeyFile: String?
     @Option(help: "How long the broker keeps fleetd's session while away (default 7d).") var mqttSessionExpiry: String?
     @Option(help: "QoS 1 messages the broker may have in flight to fleetd (default 1000).") var mqttReceiveMaximum: String?
+    @Option(help: "Comma-separated subscriptions (default fleet/+/telemetry,fleet/+/fuel,fleet/+/odometer,fleet/+/gps).") var mqttTopics: String?
     @Option(help: "libpq URI or conninfo (default: libpq's defaults and PG* variables).") var postgresUrl: String?
     @Option(help: "Schema holding fleetd's tables (default public).") var postgresSchema: String?
     @Option(help: "Admin HTTP listen address (default 127.0.0.1:9410).") var adminAddr: String?
@@ -88,7 +89,7 @@ struct SettingsOptions: ParsableArguments {
             ("mqtt-url", mqttUrl), ("client-id", clientId), ("mqtt-username", mqttUsername),
             ("mqtt-password-file", mqttPasswordFile), ("mqtt-ca-file", mqttCaFile), ("mqtt-cert-file", mqttCertFile),
             ("mqtt-key-file", mqttKeyFile), ("mqtt-session-expiry", mqttSessionExpiry),
-            ("mqtt-receive-maximum", mqttReceiveMaximum), ("postgres-url", postgresUrl),
+            ("mqtt-receive-maximum", mqttReceiveMaximum), ("mqtt-topics", mqttTopics), ("postgres-url", postgresUrl),
             ("postgres-schema", postgresSchema), ("admin-addr", adminAddr), ("spool-path", spoolPath),
             ("spool-size", spoolSize), ("spool-high-water", spoolHighWater), ("spool-sync-interval", spoolSyncInterval),
             ("batch-size", batchSize), ("batch-delay", batchDelay), ("max-payload-bytes", maxPayloadBytes),

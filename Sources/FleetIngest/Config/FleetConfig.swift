@@ -21,34 +21,6 @@ public struct FleetConfig: Sendable {
 
     public enum LogFormat: String, Sendable { case text, json }
 
-    /// Every key, with its help text; flags of the same name exist on `fleetd run`.
-    public static let keys: [(key: String, help: String)] = [
-        ("mqtt-url", "Broker URL; mqtts:// means TLS (default mqtt://127.0.0.1:1883)"),
-        ("client-id", "MQTT client id; the persistent session is keyed by it (default fleetd-<hostname>)"),
-        ("mqtt-username", "MQTT username"),
-        ("mqtt-password-file", "File whose first line is the MQTT password"),
-        ("mqtt-ca-file", "CA certificate (PEM) for mqtts://; default: the system's"),
-        ("mqtt-cert-file", "Client certificate (PEM) for mqtts://"),
-        ("mqtt-key-file", "Client key (PEM) for mqtts://"),
-        ("mqtt-session-expiry", "How long the broker keeps the session while fleetd is away (default 7d)"),
-        ("mqtt-receive-maximum", "QoS 1 messages the broker may have in flight to fleetd (default 1000)"),
-        ("postgres-url", "libpq URI or conninfo (default: libpq's defaults and PG* variables)"),
-        ("postgres-schema", "Schema holding fleetd's tables (default public)"),
-        ("admin-addr", "Admin HTTP listen address (default 127.0.0.1:9410)"),
-        ("spool-path", "The durable spool file (default ./fleetd.spool)"),
-        ("spool-size", "Spool ring size, e.g. 256MiB (default 256MiB)"),
-        ("spool-high-water", "Spool fill fraction above which /readyz fails (default 0.8)"),
-        ("spool-sync-interval", "How often the spool is flushed to disk (default 1s)"),
-        ("batch-size", "Rows per PostgreSQL transaction at most (default 5000)"),
-        ("batch-delay", "Longest a batch waits to fill (default 100ms)"),
-        ("max-payload-bytes", "Largest accepted MQTT message (default 256KiB)"),
-        ("max-readings", "Most readings in one array message (default 1000)"),
-        ("reorder-window", "How late a reading may arrive and still be put in order (default 10s)"),
-        ("shutdown-timeout", "How long shutdown waits for PostgreSQL before leaving the rest for replay (default 10s)"),
-        ("log-level", "trace, debug, info, notice, warning, error or critical (default info)"),
-        ("log-format", "text or json (default text)"),
-    ]
-
     /// An invalid setting: names the key, its flag and variable, and what it expects.
     public struct Invalid: Error, CustomStringConvertible {
         public var key: String
@@ -102,7 +74,8 @@ public struct FleetConfig: Sendable {
             caFile: try await source.text("mqtt-ca-file"), certFile: try await source.text("mqtt-cert-file"),
             keyFile: try await source.text("mqtt-key-file"),
             sessionExpiry: UInt32(clamping: try await source.duration("mqtt-session-expiry", default: .seconds(7 * 86_400)).components.seconds),
-            receiveMaximum: try await source.int("mqtt-receive-maximum", default: 1000, range: 1...65535))
+            receiveMaximum: try await source.int("mqtt-receive-maximum", default: 1000, range: 1...65535),
+            topics: try await source.topics())
 
         let adminText = try await source.text("admin-addr") ?? "127.0.0.1:9410"
         guard let admin = ConfigValueParsers.hostPort(adminText) else {
@@ -181,6 +154,15 @@ private struct Source {
         if let d = try? await reader.fetchDouble(forKey: k) { return String(d) }
         if let b = try? await reader.fetchBool(forKey: k) { return String(b) }
         return nil
+    }
+
+    func topics() async throws -> [String] {
+        guard let t = try await text("mqtt-topics") else { return MQTTSettings.defaultTopics }
+        let topics = t.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !topics.isEmpty, topics.allSatisfy({ !$0.contains("\u{0}") && $0.utf8.count < 65535 }) else {
+            throw FleetConfig.Invalid(key: "mqtt-topics", expected: "a comma-separated list of MQTT topic filters", got: t)
+        }
+        return topics
     }
 
     func int(_ key: String, default value: Int, range: ClosedRange<Int>) async throws -> Int {

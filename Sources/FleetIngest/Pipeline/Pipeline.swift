@@ -54,7 +54,7 @@ public final class Pipeline: @unchecked Sendable {
         var sink: PostgresSink?
         var readPosition: UInt64?
         var batch = IngestBatch()
-        var backoff = Backoff()
+        var backoff = Backoff(initial: .milliseconds(250), maximum: .seconds(5))
         var outageStart: ContinuousClock.Instant?
         var stopDeadline: ContinuousClock.Instant?
         var lastSync = ContinuousClock.now

@@ -22,14 +22,15 @@ public final class PGConnection {
         guard let c = PQconnectdb(conninfo) else {
             throw PGError(message: "libpq could not allocate a connection", connectionLost: true)
         }
-        conn = c
         guard PQstatus(c) == CONNECTION_OK else {
             let message = Self.trimmed(PQerrorMessage(c))
             PQfinish(c)
+            // `conn` is not set yet, so deinit (which also calls PQfinish) does not run.
             throw PGError(message: message, connectionLost: true)
         }
         // Server notices ("schema already exists, skipping") would go to stderr unformatted.
         PQsetNoticeProcessor(c, { _, _ in }, nil)
+        conn = c
     }
 
     deinit { PQfinish(conn) }

@@ -1,0 +1,28 @@
+import FleetSim
+import Foundation
+
+/// Test traffic: contract payloads for a few vehicles, published at QoS 1 with many in flight.
+struct Traffic {
+    struct Message {
+        var topic: String
+        var payload: [UInt8]
+    }
+
+    /// `count` single-reading messages spread over `vehicles`, with distinct device times.
+    static func readings(count: Int, vehicles: Int, prefix: String = "veh") -> [Message] {
+        (0..<count).map { i in
+            let v = i % vehicles
+            let channel = ["telemetry", "fuel", "odometer", "gps"][v % 4]
+            let ts = 1_700_000_000_000 + Int64(i / vehicles) * 1000
+            let body = #"{"ts":\#(ts),"seq":\#(i / vehicles),"fuel_l":\#(Double(400 - i % 300) / 2),"odometer_km":\#(1000 + i),"lat":52.1,"lon":4.3,"speed_kmh":50,"ignition":true}"#
+            return Message(topic: "fleet/\(prefix)\(v)/\(channel)", payload: Array(body.utf8))
+        }
+    }
+
+    static func publish(_ messages: some Sequence<Message>, qos: Int = 1) throws {
+        let publisher = try MQTTPublisher(url: MQTTURL(host: "127.0.0.1", port: Int32(TestStack.mqttPort!)),
+                                          clientID: "test-pub-\(UUID().uuidString.prefix(6))", qos: qos, maxInflight: 500)
+        for m in messages { try publisher.publish(topic: m.topic, payload: m.payload) }
+        guard publisher.drain(timeout: 60) else { throw TestFailure("publisher did not drain") }
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, starts a private mosquitto and PostgreSQL on free
+# loopback ports, builds, runs every test against them, and stops them again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash deploy/install-deps.sh
+. deploy/local/stack.sh
+
+run_dir="$PWD/.run/test-$$"
+mkdir -p "$run_dir"
+chmod 755 "$PWD/.run" "$run_dir"
+cleanup() { stack_stop "$run_dir"; rm -rf "$run_dir"; }
+trap cleanup EXIT
+
+echo "== building"
+swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || { echo "build failed"; exit 1; }
+bin=$(swift build --show-bin-path)
+
+echo "== starting the test stack"
+stack_start "$run_dir"
+export FLEETD_TEST_PG_URL="$STACK_PG_URL"
+export FLEETD_TEST_MQTT_PORT="$STACK_MQTT_PORT"
+export FLEETD_TEST_STACK_DIR="$run_dir"
+export FLEETD_BIN="$bin/fleetd"
+export FLEET_SIM_BIN="$bin/fleet-sim"
+echo "   postgres $STACK_PG_URL, mosquitto 127.0.0.1:$STACK_MQTT_PORT"
+
+echo "== testing"
+swift test --skip-build "$@"
