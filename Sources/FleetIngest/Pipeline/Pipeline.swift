@@ -18,6 +18,9 @@ public final class Pipeline: @unchecked Sendable {
     public let postgresReachable = ManagedAtomic<Bool>(false)
     private let finished = ManagedAtomic<Bool>(false)
     private let doneSemaphore = DispatchSemaphore(value: 0)
+    // Pipeline-thread only.
+    private var lastLoggedError: String?
+    private var lastLoggedAt: ContinuousClock.Instant?
 
     public init(spool: Spool, settings: PipelineSettings, metrics: FleetMetrics, logger: Logger) {
         self.spool = spool
@@ -61,6 +64,7 @@ public final class Pipeline: @unchecked Sendable {
         var lastContact = ContinuousClock.now
         var vehicles = Set<String>()
         var migrated = false
+        var reportedWaits: UInt64 = 0
         let clock = ContinuousClock()
 
         metrics.spoolCapacityBytes.set(to: Double(spool.capacity))
@@ -77,6 +81,11 @@ public final class Pipeline: @unchecked Sendable {
                 lastSync = now
             }
             metrics.spoolUsedBytes.set(to: Double(spool.usedBytes))
+            let waits = spool.producerWaits.load(ordering: .relaxed)
+            if waits > reportedWaits {
+                metrics.spoolProducerWaits.increment(by: Int64(waits - reportedWaits))
+                reportedWaits = waits
+            }
 
             // 1. A working connection, and where to resume.
             if sink == nil {
@@ -92,10 +101,7 @@ public final class Pipeline: @unchecked Sendable {
                     postgresReachable.store(true, ordering: .releasing)
                     metrics.postgresConnected.set(to: 1)
                     lastContact = clock.now
-                    if let started = outageStart {
-                        logger.notice("PostgreSQL reachable again", metadata: ["outage_seconds": "\(Self.seconds(clock.now - started))"])
-                        outageStart = nil
-                    } else {
+                    if outageStart == nil {
                         logger.info("connected to PostgreSQL", metadata: ["schema": "\(settings.schema)"])
                     }
                 } catch {
@@ -140,6 +146,11 @@ public final class Pipeline: @unchecked Sendable {
                     lastContact = clock.now
                     record(written, batch: batch, commitTime: clock.now - started, vehicles: &vehicles)
                     batch.removeAll()
+                    if let began = outageStart {
+                        logger.notice("PostgreSQL writes resumed", metadata: ["outage_seconds": "\(Self.seconds(clock.now - began))"])
+                        outageStart = nil
+                        lastLoggedError = nil
+                    }
                 } catch {
                     sink = nil
                     noteFailure(error, outageStart: &outageStart, now: clock.now)
@@ -216,11 +227,16 @@ public final class Pipeline: @unchecked Sendable {
         metrics.postgresErrors.increment()
         metrics.postgresConnected.set(to: 0)
         postgresReachable.store(false, ordering: .releasing)
-        if outageStart == nil {
-            outageStart = now
-            logger.error("PostgreSQL unavailable; spooling and retrying", metadata: ["error": "\(error)"])
-        } else {
-            logger.debug("PostgreSQL still unavailable", metadata: ["error": "\(error)"])
+        if outageStart == nil { outageStart = now }
+        // One line per distinct error, repeated once a minute while it lasts: enough at 3 a.m.
+        let message = error.description
+        if message != lastLoggedError || lastLoggedAt.map({ now - $0 > .seconds(60) }) ?? true {
+            let what = error.connectionLost ? "PostgreSQL unavailable" : "PostgreSQL refused the batch"
+            logger.error("\(what); readings stay in the spool, retrying", metadata: [
+                "error": "\(message)", "unreleased_bytes": "\(spool.usedBytes)",
+            ])
+            lastLoggedError = message
+            lastLoggedAt = now
         }
     }
 

@@ -82,6 +82,45 @@ struct CopyTextEncoder {
         bytes.append(v ? UInt8(ascii: "t") : UInt8(ascii: "f"))
     }
 
+    /// A `timestamptz` in UTC with microseconds: `2023-11-14 22:13:20.123456+00`.
+    mutating func timestamp(epochMicros us: Int64) {
+        separate()
+        let days = Int(us >= 0 ? us / 86_400_000_000 : (us - 86_399_999_999) / 86_400_000_000)
+        let inDay = Int(us - Int64(days) * 86_400_000_000)
+        // Howard Hinnant's civil_from_days.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        digits(year, 4); bytes.append(UInt8(ascii: "-"))
+        digits(month, 2); bytes.append(UInt8(ascii: "-"))
+        digits(day, 2); bytes.append(UInt8(ascii: " "))
+        let seconds = inDay / 1_000_000
+        digits(seconds / 3600, 2); bytes.append(UInt8(ascii: ":"))
+        digits(seconds / 60 % 60, 2); bytes.append(UInt8(ascii: ":"))
+        digits(seconds % 60, 2); bytes.append(UInt8(ascii: "."))
+        digits(inDay % 1_000_000, 6)
+        bytes.append(contentsOf: [UInt8(ascii: "+"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+    }
+
+    /// `v` zero-padded to `width` digits (v ≥ 0).
+    private mutating func digits(_ v: Int, _ width: Int) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        var rest = v
+        if rest >= divisor * 10 { bytes.append(contentsOf: String(v).utf8); return }
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+
     /// bytea in hex form; the backslash itself is escaped for COPY.
     mutating func bytea(_ data: UnsafeRawBufferPointer) {
         separate()

@@ -1,0 +1,151 @@
+import Testing
+@testable import FleetSim
+
+/// The scorer on hand-made truth/output pairs with known precision and recall.
+@Suite struct ScorerTests {
+    let min: Int64 = 60_000
+
+    func ev(_ kind: TruthKind, _ v: String, _ s: Int64, _ e: Int64, volume: Double? = nil) -> TruthEvent {
+        var t = TruthEvent(kind: kind, vehicle: v, startMs: s, endMs: e)
+        t.volumeL = volume
+        return t
+    }
+
+    @Test func emptyOutputGivesZeroRecallNotACrash() {
+        let truth = [ev(.refuel, "v1", 0, 5 * min, volume: 40), ev(.drain, "v2", 0, 10 * min, volume: 20), ev(.gpsJump, "v1", 7, 7)]
+        let r = Scorer.score(truth: truth, detected: [])
+        #expect(r.kind("refuel")?.recall == 0 && r.kind("refuel")?.precision == nil && r.kind("refuel")?.f1 == 0)
+        #expect(r.kind("drain")?.falseNegatives == 1)
+        #expect(r.kind("gps_jump")?.recall == 0)
+        #expect(r.maintenance.expected == 0 && r.maintenance.raised == 0)
+        #expect(r.table().contains("refuel"))
+        #expect((try? r.json())?.contains("\"recall\" : 0") == true)
+    }
+
+    @Test func knownPrecisionAndRecall() {
+        // 4 true refuels; 3 detections: two hit (one with a 5-minute gap, inside the 10-minute
+        // tolerance), one is on the wrong vehicle. P = 2/3, R = 2/4.
+        let truth = [
+            ev(.refuel, "v1", 0, 3 * min, volume: 40),
+            ev(.refuel, "v1", 600 * min, 603 * min, volume: 30),
+            ev(.refuel, "v2", 100 * min, 102 * min, volume: 50),
+            ev(.refuel, "v3", 100 * min, 102 * min, volume: 60),
+        ]
+        let detected = [
+            DetectedEvent(kind: "refuel", vehicle: "v1", startMs: 1 * min, endMs: 4 * min, volumeL: 44),
+            DetectedEvent(kind: "refuel", vehicle: "v2", startMs: 107 * min, endMs: 108 * min, volumeL: 45),
+            DetectedEvent(kind: "refuel", vehicle: "v4", startMs: 100 * min, endMs: 102 * min, volumeL: 60),
+        ]
+        let k = Scorer.score(truth: truth, detected: detected).kind("refuel")!
+        #expect(k.truePositives == 2 && k.falseNegatives == 2 && k.falsePositives == 1)
+        #expect(abs(k.precision! - 2.0 / 3) < 1e-9)
+        #expect(abs(k.recall! - 0.5) < 1e-9)
+        #expect(abs(k.f1! - 2 * (2.0 / 3) * 0.5 / (2.0 / 3 + 0.5)) < 1e-9)
+        // |44-40|/40 = 10 %, |45-50|/50 = 10 %.
+        #expect(abs(k.volumeMAPE! - 10) < 1e-9 && k.volumePairs == 2)
+    }
+
+    @Test func toleranceBoundsAndKindsAreRespected() {
+        let truth = [ev(.drain, "v1", 100 * min, 110 * min, volume: 20)]
+        var o = Scorer.Options()
+        o.toleranceMs = 5 * min
+        let late = DetectedEvent(kind: "drain", vehicle: "v1", startMs: 116 * min, endMs: 118 * min, volumeL: 20)
+        let justIn = DetectedEvent(kind: "drain", vehicle: "v1", startMs: 115 * min, endMs: 118 * min, volumeL: 20)
+        let wrongKind = DetectedEvent(kind: "refuel", vehicle: "v1", startMs: 100 * min, endMs: 110 * min, volumeL: 20)
+        #expect(Scorer.score(truth: truth, detected: [late], options: o).kind("drain")!.recall == 0)
+        #expect(Scorer.score(truth: truth, detected: [justIn], options: o).kind("drain")!.recall == 1)
+        let r = Scorer.score(truth: truth, detected: [wrongKind], options: o)
+        #expect(r.kind("drain")!.recall == 0 && r.kind("refuel")!.precision == 0)
+    }
+
+    @Test func severalFlagsOnOneEventAreOneHitAndSplitVolumesAdd() {
+        let truth = [ev(.drain, "v1", 0, 20 * min, volume: 60)]
+        let d = [
+            DetectedEvent(kind: "drain", vehicle: "v1", startMs: 0, endMs: 9 * min, volumeL: 28),
+            DetectedEvent(kind: "drain", vehicle: "v1", startMs: 10 * min, endMs: 20 * min, volumeL: 29),
+        ]
+        let k = Scorer.score(truth: truth, detected: d).kind("drain")!
+        #expect(k.truePositives == 1 && k.precision == 1 && k.recall == 1)
+        #expect(abs(k.volumeMAPE! - 5) < 1e-9)
+    }
+
+    @Test func anomalyPointsMatchIntervalsAndSkewWidensTheWindow() {
+        var skew = ev(.clockSkew, "v1", 0, 30 * min)
+        skew.skewMs = 5 * 86_400_000
+        let truth = [ev(.fuelSensorStuck, "v1", 0, 120 * min), skew, ev(.gpsInvalid, "v2", 50 * min, 50 * min)]
+        let d = [
+            DetectedEvent(kind: "fuel_sensor_stuck", vehicle: "v1", startMs: 90 * min),
+            DetectedEvent(kind: "clock_skew", vehicle: "v1", startMs: 5 * 86_400_000 + 10 * min),  // device time
+            DetectedEvent(kind: "gps_invalid", vehicle: "v2", startMs: 50 * min),
+            DetectedEvent(kind: "gps_invalid", vehicle: "v2", startMs: 500 * min),
+            DetectedEvent(kind: "consumption_outlier", vehicle: "v2", startMs: 500 * min),
+        ]
+        let r = Scorer.score(truth: truth, detected: d)
+        #expect(r.kind("fuel_sensor_stuck")!.recall == 1)
+        #expect(r.kind("clock_skew")!.recall == 1)
+        #expect(r.kind("gps_invalid")!.recall == 1 && r.kind("gps_invalid")!.precision == 0.5)
+        #expect(r.unscored == ["consumption_outlier": 1])
+    }
+
+    @Test func falsePositivesWithoutAnyTruth() {
+        // slosh-heavy has no thefts: every drain reported is false.
+        let d = [DetectedEvent(kind: "drain", vehicle: "v1", startMs: 0, endMs: 1, volumeL: 12)]
+        let k = Scorer.score(truth: [], detected: d).kind("drain")!
+        #expect(k.precision == 0 && k.recall == nil && k.falsePositives == 1)
+    }
+
+    @Test func maintenanceAlertsExpectedVersusRaised() {
+        func m(_ v: String, _ service: String, _ level: String, _ trigger: String, _ t: Int64) -> TruthEvent {
+            var e = TruthEvent(kind: .maintenance, vehicle: v, startMs: t, endMs: t)
+            e.service = service; e.level = level; e.trigger = trigger
+            return e
+        }
+        let truth = [m("v1", "oil_change", "due_soon", "distance", 0), m("v1", "oil_change", "overdue", "distance", 100 * min),
+                     m("v2", "inspection", "due_soon", "time", 0)]
+        let d = [
+            DetectedEvent(kind: "maintenance", vehicle: "v1", startMs: 2 * min, service: "oil_change", trigger: "distance", level: "due_soon"),
+            DetectedEvent(kind: "maintenance", vehicle: "v2", startMs: 3 * min, service: "inspection", trigger: "distance", level: "due_soon"),
+            DetectedEvent(kind: "maintenance", vehicle: "v2", startMs: 3 * min, service: "inspection", trigger: "time", level: "overdue"),
+        ]
+        let s = Scorer.score(truth: truth, detected: d).maintenance
+        #expect(s.expected == 3 && s.raised == 3 && s.matched == 2 && s.sameTrigger == 1 && s.missed == 1 && s.unexpected == 1)
+        #expect(s.byLevel["due_soon"]?["matched"] == 2 && s.byLevel["overdue"]?["raised"] == 1)
+    }
+
+    /// The scorer scores the simulator's own truth perfectly when fed the truth back.
+    @Test func truthAgainstItselfIsPerfect() {
+        let run = SimRun(smallConfig(.faultySensors, vehicles: 10, hours: 24))
+        let d = run.truth.filter { $0.kind != .offline }.map { e in
+            DetectedEvent(kind: e.kind.rawValue, vehicle: e.vehicle, startMs: e.startMs, endMs: e.endMs, volumeL: e.volumeL,
+                          service: e.service, trigger: e.trigger, level: e.level)
+        }
+        let r = Scorer.score(truth: run.truth, detected: d)
+        for k in r.kinds where k.truth > 0 {
+            #expect(k.recall == 1, "\(k.kind)")
+            #expect(k.precision == 1 || k.kind.contains(":"), "\(k.kind)")
+        }
+        #expect(r.maintenance.matched == r.maintenance.expected)
+    }
+
+    @Test func drainsAreAlsoJudgedParkedAndMovingApart() {
+        var parked = ev(.drain, "v1", 0, 10 * min, volume: 30)
+        parked.moving = false
+        var moving = ev(.drain, "v2", 0, 10 * min, volume: 12)
+        moving.moving = true
+        let d = [DetectedEvent(kind: "drain", vehicle: "v1", startMs: 0, endMs: 10 * min, volumeL: 27)]
+        let r = Scorer.score(truth: [parked, moving], detected: d)
+        #expect(r.kind("drain")!.recall == 0.5)
+        #expect(r.kind("drain:parked")!.recall == 1 && r.kind("drain:parked")!.precision == nil)
+        #expect(abs(r.kind("drain:parked")!.volumeMAPE! - 10) < 1e-9)
+        #expect(r.kind("drain:moving")!.recall == 0)
+    }
+
+    @Test func recallOutsideOutagesLeavesOutEventsDuringOutages() {
+        let truth = [ev(.refuel, "v1", 100 * min, 103 * min, volume: 40), ev(.refuel, "v2", 100 * min, 103 * min, volume: 40),
+                     ev(.offline, "v2", 50 * min, 200 * min)]
+        let d = [DetectedEvent(kind: "refuel", vehicle: "v1", startMs: 100 * min, endMs: 103 * min, volumeL: 40)]
+        let k = Scorer.score(truth: truth, detected: d).kind("refuel")!
+        #expect(k.recall == 0.5 && k.recallOutsideOutages == 1 && k.truthOutsideOutages == 1)
+        #expect(Scorer.score(truth: Array(truth.prefix(2)), detected: d).kind("refuel")!.recallOutsideOutages == nil)
+    }
+}

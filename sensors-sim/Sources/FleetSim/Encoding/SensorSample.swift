@@ -1,0 +1,68 @@
+/// What one sensor reports at one instant, before it becomes contract JSON.
+public struct SensorSample: Sendable, Equatable {
+    public var ts: Int64
+    public var seq: Int64
+    public var fuelL: Double?
+    public var fuelPct: Double?
+    public var odometerKm: Double?
+    public var lat: Double?
+    public var lon: Double?
+    public var speedKmh: Double?
+    public var headingDeg: Double?
+    public var ignition: Bool?
+    public var engineHours: Double?
+
+    public init(ts: Int64, seq: Int64) {
+        self.ts = ts
+        self.seq = seq
+    }
+
+    /// Appends the contract's reading object (§2). Precision mirrors real units:
+    /// 0.001 L, 0.01 %, 10 m, ~0.1 m of latitude, 0.1 km/h, 1°, 0.01 h.
+    public func appendJSON(to buf: inout [UInt8]) {
+        buf.append(UInt8(ascii: "{"))
+        JSONBytes.appendKey("ts", to: &buf, first: true)
+        JSONBytes.appendInt(ts, to: &buf)
+        JSONBytes.appendKey("seq", to: &buf, first: false)
+        JSONBytes.appendInt(seq, to: &buf)
+        if let v = fuelL {
+            JSONBytes.appendKey("fuel_l", to: &buf, first: false)
+            JSONBytes.appendFixed(v, decimals: 3, to: &buf)
+        }
+        if let v = fuelPct {
+            JSONBytes.appendKey("fuel_pct", to: &buf, first: false)
+            JSONBytes.appendFixed(v, decimals: 3, to: &buf)
+        }
+        if let v = odometerKm {
+            JSONBytes.appendKey("odometer_km", to: &buf, first: false)
+            JSONBytes.appendFixed(v, decimals: 2, to: &buf)
+        }
+        if let la = lat, let lo = lon {
+            JSONBytes.appendKey("lat", to: &buf, first: false)
+            JSONBytes.appendFixed(la, decimals: 6, to: &buf)
+            JSONBytes.appendKey("lon", to: &buf, first: false)
+            JSONBytes.appendFixed(lo, decimals: 6, to: &buf)
+        }
+        if let v = speedKmh {
+            JSONBytes.appendKey("speed_kmh", to: &buf, first: false)
+            JSONBytes.appendFixed(v, decimals: 1, to: &buf)
+        }
+        if let v = headingDeg {
+            JSONBytes.appendKey("heading_deg", to: &buf, first: false)
+            JSONBytes.appendFixed(v, decimals: 0, to: &buf)
+        }
+        if let v = ignition {
+            JSONBytes.appendKey("ignition", to: &buf, first: false)
+            if v {
+                buf.append(contentsOf: [0x74, 0x72, 0x75, 0x65])
+            } else {
+                buf.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
+            }
+        }
+        if let v = engineHours {
+            JSONBytes.appendKey("engine_hours", to: &buf, first: false)
+            JSONBytes.appendFixed(v, decimals: 2, to: &buf)
+        }
+        buf.append(UInt8(ascii: "}"))
+    }
+}

@@ -1,0 +1,50 @@
+import FleetIngest
+
+/// Reads fleetd's outputs (contract §3) for the vehicles and span of a truth file.
+/// Missing tables read as empty (fleetd may not have created or filled them yet).
+public enum DetectedLoader {
+    public static func load(from conn: PGConnection, truth: TruthFile, notes: inout [String]) throws(PGError) -> [DetectedEvent] {
+        let ids = "{" + truth.vehicleIDs.joined(separator: ",") + "}"
+        let start = (truth.startMs ?? truth.events.map(\.startMs).min() ?? 0) - 3_600_000
+        // Device clocks can run weeks ahead, and anomalies may carry device time.
+        let end = (truth.endMs ?? truth.events.map(\.endMs).max() ?? 0) + 32 * 86_400_000
+        let params: [String?] = [ids, RFC3339.format(start), RFC3339.format(end)]
+        var out: [DetectedEvent] = []
+        func exists(_ table: String) throws(PGError) -> Bool {
+            let r = try conn.exec("SELECT to_regclass($1) IS NOT NULL", [table])
+            return r.string(0, 0) == "t"
+        }
+        let ms = "(extract(epoch FROM %@) * 1000)::bigint"
+        func epoch(_ col: String) -> String { ms.replacingOccurrences(of: "%@", with: col) }
+        if try exists("fuel_transactions") {
+            let r = try conn.exec("""
+                SELECT vehicle_id, kind, \(epoch("started_at")), \(epoch("ended_at")), volume_l FROM fuel_transactions
+                WHERE vehicle_id = ANY($1::text[]) AND ended_at >= $2::timestamptz AND started_at <= $3::timestamptz
+                """, params)
+            for i in 0..<r.rowCount {
+                out.append(DetectedEvent(kind: r.string(i, 1) ?? "?", vehicle: r.string(i, 0) ?? "?", startMs: r.int(i, 2) ?? 0,
+                                         endMs: r.int(i, 3) ?? r.int(i, 2) ?? 0, volumeL: r.double(i, 4)))
+            }
+        } else { notes.append("table fuel_transactions does not exist: read as empty") }
+        if try exists("anomalies") {
+            let r = try conn.exec("""
+                SELECT vehicle_id, kind, \(epoch("ts")) FROM anomalies
+                WHERE vehicle_id = ANY($1::text[]) AND ts >= $2::timestamptz AND ts <= $3::timestamptz
+                """, params)
+            for i in 0..<r.rowCount {
+                out.append(DetectedEvent(kind: r.string(i, 1) ?? "?", vehicle: r.string(i, 0) ?? "?", startMs: r.int(i, 2) ?? 0))
+            }
+        } else { notes.append("table anomalies does not exist: read as empty") }
+        if try exists("maintenance_alerts") {
+            let r = try conn.exec("""
+                SELECT vehicle_id, service, trigger, level, \(epoch("ts")) FROM maintenance_alerts
+                WHERE vehicle_id = ANY($1::text[]) AND ts >= $2::timestamptz AND ts <= $3::timestamptz
+                """, params)
+            for i in 0..<r.rowCount {
+                out.append(DetectedEvent(kind: "maintenance", vehicle: r.string(i, 0) ?? "?", startMs: r.int(i, 4) ?? 0,
+                                         service: r.string(i, 1), trigger: r.string(i, 2), level: r.string(i, 3)))
+            }
+        } else { notes.append("table maintenance_alerts does not exist: read as empty") }
+        return out
+    }
+}

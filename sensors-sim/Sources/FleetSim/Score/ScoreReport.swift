@@ -1,0 +1,62 @@
+/// Per-kind detection quality. Precision counts detections that match some true event; recall
+/// counts true events matched by at least one detection (a run of flags on one event is not
+/// penalised, a flag with no event behind it is).
+public struct KindScore: Sendable, Codable, Equatable {
+    public var kind: String
+    public var truth: Int
+    public var detected: Int
+    public var truePositives: Int
+    public var falseNegatives: Int
+    public var falsePositives: Int
+    public var precision: Double?
+    public var recall: Double?
+    public var f1: Double?
+    /// Mean absolute % error of volumes over matched events (refuel and drain only).
+    public var volumeMAPE: Double?
+    public var volumePairs: Int?
+    /// Recall over true events that do not overlap a store-and-forward outage of their vehicle
+    /// (fleetd stores late readings but, by contract, does not feed them to detectors).
+    public var recallOutsideOutages: Double?
+    public var truthOutsideOutages: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case kind, truth, detected, precision, recall, f1
+        case recallOutsideOutages = "recall_outside_outages", truthOutsideOutages = "truth_outside_outages"
+        case truePositives = "true_positives", falseNegatives = "false_negatives", falsePositives = "false_positives"
+        case volumeMAPE = "volume_mape_pct", volumePairs = "volume_pairs"
+    }
+}
+
+/// Maintenance alerts expected (truth crossings) against raised (`maintenance_alerts`).
+public struct MaintenanceScore: Sendable, Codable, Equatable {
+    public var expected: Int
+    public var raised: Int
+    public var matched: Int
+    /// Of the matched ones, how many named the same trigger.
+    public var sameTrigger: Int
+    public var missed: Int
+    public var unexpected: Int
+    public var byLevel: [String: [String: Int]]
+
+    enum CodingKeys: String, CodingKey {
+        case expected, raised, matched, missed, unexpected
+        case sameTrigger = "same_trigger", byLevel = "by_level"
+    }
+}
+
+public struct ScoreReport: Sendable, Codable, Equatable {
+    public var toleranceSeconds: Double
+    public var maintenanceToleranceSeconds: Double
+    public var kinds: [KindScore]
+    public var maintenance: MaintenanceScore
+    /// Detections of kinds the simulator never injects (no truth to judge them by).
+    public var unscored: [String: Int]
+    public var notes: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case kinds, maintenance, unscored, notes
+        case toleranceSeconds = "tolerance_s", maintenanceToleranceSeconds = "maintenance_tolerance_s"
+    }
+
+    public func kind(_ k: String) -> KindScore? { kinds.first { $0.kind == k } }
+}

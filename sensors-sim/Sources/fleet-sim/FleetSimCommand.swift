@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct FleetSimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fleet-sim",
+        abstract: "Simulated vehicle telematics for fleetd: scenarios with ground truth, load, and scoring.",
+        subcommands: [ScenarioCommand.self, LoadCommand.self, ScoreCommand.self, BenchDecoderCommand.self],
+        defaultSubcommand: ScenarioCommand.self
+    )
+}

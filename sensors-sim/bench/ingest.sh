@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Ingest throughput, measured in one run on the same queued messages (issue "Ingest core"):
+#   broker alone     mosquitto_sub (QoS 1, persistent session) -> /dev/null
+#   naive pipe       mosquitto_sub -> psql \copy into a one-column table (no index)
+#   fleetd           broker -> fleetd -> PostgreSQL readings (primary key in place), exactly once
+# Each consumer drains the same backlog of N QoS 1 messages that the broker queued for its
+# persistent session while it was away, so the publisher's speed does not enter the figures.
+# Usage: sensors-sim/bench/ingest.sh [N] [readings-per-message]   (default 200000 1)
+# FLEETD_BIN and FLEET_SIM_BIN point at prebuilt release binaries to skip the build.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+N=${1:-200000}
+BATCH=${2:-1}
+MESSAGES=$(( (N + BATCH - 1) / BATCH ))
+bash deploy/install-deps.sh
+. deploy/local/stack.sh
+if [ -z "${FLEETD_BIN:-}" ] || [ -z "${FLEET_SIM_BIN:-}" ]; then
+    swift build -c release --product fleetd >/dev/null
+    swift build -c release --product fleet-sim >/dev/null
+    bin=$(swift build -c release --show-bin-path)
+fi
+fleetd_bin=${FLEETD_BIN:-$bin/fleetd}
+sim_bin=${FLEET_SIM_BIN:-$bin/fleet-sim}
+
+run_dir="$PWD/.run/bench-$$"
+mkdir -p "$run_dir"; chmod 755 "$PWD/.run" "$run_dir"
+fleetd_pid=""
+cleanup() { [ -n "$fleetd_pid" ] && kill "$fleetd_pid" 2>/dev/null; stack_stop "$run_dir"; rm -rf "$run_dir"; }
+trap cleanup EXIT
+stack_start "$run_dir" >/dev/null
+MQ=$STACK_MQTT_PORT PG=$STACK_PG_URL
+admin=$(stack_free_port)
+topics=(-t 'fleet/+/telemetry' -t 'fleet/+/fuel' -t 'fleet/+/odometer' -t 'fleet/+/gps')
+now() { date +%s.%N; }
+
+psql -X -q "$PG" -c "CREATE TABLE naive (payload text)"
+fleetd_args=(run --mqtt-url "mqtt://127.0.0.1:$MQ" --postgres-url "$PG" --admin-addr "127.0.0.1:$admin"
+    --spool-path "$run_dir/fleetd.spool" --client-id bench-fleetd --log-level warning)
+metric() { { curl -s "http://127.0.0.1:$admin/metrics" || true; } | awk -v m="$1" '$1==m {print $2}'; }
+
+# Create the three persistent sessions, then leave.
+"$fleetd_bin" "${fleetd_args[@]}" 2>>"$run_dir/fleetd.log" & fleetd_pid=$!
+until curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null; do sleep 0.2; done
+kill -TERM $fleetd_pid; wait $fleetd_pid || true; fleetd_pid=""
+for id in bench-broker bench-naive; do
+    mosquitto_sub -h 127.0.0.1 -p "$MQ" -q 1 -c -i "$id" "${topics[@]}" -W 1 >/dev/null 2>&1 || true
+done
+
+echo "publishing $N readings in $MESSAGES QoS 1 messages (queued for each session)..." >&2
+"$sim_bin" load --mqtt-url "mqtt://127.0.0.1:$MQ" --count "$N" --qos 1 --vehicles 1000 --batch "$BATCH" >&2
+
+t0=$(now)
+mosquitto_sub -h 127.0.0.1 -p "$MQ" -q 1 -c -i bench-broker "${topics[@]}" -C "$MESSAGES" >/dev/null
+t1=$(now)
+broker=$(echo "$t0 $t1" | awk -v n="$N" '{printf "%.0f", n/($2-$1)}')
+
+t0=$(now)
+mosquitto_sub -h 127.0.0.1 -p "$MQ" -q 1 -c -i bench-naive "${topics[@]}" -C "$MESSAGES" \
+    | psql -X -q "$PG" -c "\copy naive(payload) from stdin"
+t1=$(now)
+naive=$(echo "$t0 $t1" | awk -v n="$N" '{printf "%.0f", n/($2-$1)}')
+naive_rows=$(psql -X -At "$PG" -c "select count(*) from naive")
+
+t0=$(now)
+"$fleetd_bin" "${fleetd_args[@]}" 2>>"$run_dir/fleetd.log" & fleetd_pid=$!
+peak_rss=0
+while :; do
+    acc=$(metric fleetd_readings_accepted_total); acc=${acc:-0}
+    rss=$(awk '/VmRSS/ {print $2}' /proc/$fleetd_pid/status 2>/dev/null || echo 0)
+    [ "${rss:-0}" -gt "$peak_rss" ] && peak_rss=$rss
+    [ "${acc%.*}" -ge "$N" ] && break
+    sleep 0.05
+done
+t1=$(now)
+cpu=$(metric process_cpu_seconds_total)
+rows=$(psql -X -At "$PG" -c "select count(*) from readings")
+kill -TERM $fleetd_pid; wait $fleetd_pid || true; fleetd_pid=""
+fleetd=$(echo "$t0 $t1" | awk -v n="$N" '{printf "%.0f", n/($2-$1)}')
+cpu_per_m=$(echo "$cpu" | awk -v n="$N" '{printf "%.1f", $1/n*1e6}')
+
+printf '\n%-44s %12s %10s\n' "consumer (QoS 1, $N readings, $BATCH per message)" "readings/s" "vs naive"
+printf '%-44s %12s %10s\n' "broker alone (mosquitto_sub > /dev/null)" "$broker" "$(awk -v a=$broker -v b=$naive 'BEGIN{printf "%.2f", a/b}')"
+printf '%-44s %12s %10s\n' "naive pipe (mosquitto_sub | psql \\copy)" "$naive" "1.00"
+printf '%-44s %12s %10s\n' "fleetd (exactly once, PK index)" "$fleetd" "$(awk -v a=$fleetd -v b=$naive 'BEGIN{printf "%.2f", a/b}')"
+echo "rows: naive $naive_rows, fleetd $rows; fleetd CPU ${cpu}s (${cpu_per_m} s per million readings, includes start-up), peak RSS $((peak_rss / 1024)) MiB"
