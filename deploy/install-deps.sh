@@ -12,6 +12,7 @@ command -v psql >/dev/null || need+=(postgresql-client)
 command -v curl >/dev/null || need+=(curl)
 command -v python3 >/dev/null || need+=(python3)
 command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v promtool >/dev/null || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
     echo "install-deps: installing ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive

@@ -81,7 +81,7 @@ SELECT vehicle_id, channel, ts, fuel_l, odometer_km, lat, lon, speed_kmh FROM re
 ORDER BY received_at DESC LIMIT 5;
 SQL
 echo "== fleetd metrics"
-curl -s "http://127.0.0.1:$admin_port/metrics" | grep -E '^fleetd_(mqtt_messages_received_total|readings_(accepted|duplicate)_total|rows_written_total|spool_used_bytes|vehicles_tracked|batch_commit_seconds_(sum|count)) '
+curl -s "http://127.0.0.1:$admin_port/metrics" | grep -E '^fleetd_(mqtt_messages_received_total|readings_(accepted|duplicate)_total|rows_written_total\{table="readings"\}|spool_used_bytes|vehicles_tracked|batch_commit_seconds_(sum|count)) '
 echo "== score against the simulator's ground truth"
 "$bin/fleet-sim" score --truth "$run_dir/truth.jsonl" --postgres-url "$STACK_PG_URL" || true
 

@@ -25,5 +25,8 @@ export FLEETD_BIN="$bin/fleetd"
 export FLEET_SIM_BIN="$bin/fleet-sim"
 echo "   postgres $STACK_PG_URL, mosquitto 127.0.0.1:$STACK_MQTT_PORT"
 
+echo "== checking deploy/ (promtool, systemd-analyze, manifests, broker config)"
+bash deploy/check.sh
+
 echo "== testing"
 swift test --skip-build "$@"

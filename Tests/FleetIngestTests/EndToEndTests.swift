@@ -141,6 +141,48 @@ struct EndToEndTests {
         #expect(fleetd.terminate() == 0)
     }
 
+    @Test func metricsPassPromtoolAfterRealTraffic() throws {
+        let db = try TestDatabase()
+        defer { db.drop() }
+        let fleetd = FleetdProcess(database: db)
+        try fleetd.startReady()
+        var messages = Traffic.readings(count: 500, vehicles: 5)
+        messages.append(Traffic.Message(topic: "fleet/v1/fuel", payload: Array("nope".utf8)))
+        try Traffic.publish(messages)
+        #expect(eventually { fleetd.metric("fleetd_readings_accepted_total") == 500 })
+        let body = try #require(fleetd.get("/metrics")?.body)
+        for name in ["fleetd_mqtt_messages_received_total", "fleetd_readings_accepted_total", "fleetd_readings_rejected_total",
+                     "fleetd_readings_duplicate_total", "fleetd_readings_late_total", "fleetd_rows_written_total",
+                     "fleetd_fuel_transactions_total", "fleetd_anomalies_total", "fleetd_maintenance_alerts_total",
+                     "fleetd_batch_commit_seconds", "fleetd_ingest_latency_seconds", "fleetd_spool_used_bytes",
+                     "fleetd_spool_capacity_bytes", "fleetd_mqtt_connected", "fleetd_postgres_connected",
+                     "fleetd_vehicles_tracked", "fleetd_build_info", "process_cpu_seconds_total", "process_resident_memory_bytes"] {
+            #expect(body.contains("# HELP \(name) "), "\(name) is missing or has no HELP")
+        }
+        let check = try runTool("promtool", ["check", "metrics"], stdin: Array(body.utf8))
+        #expect(check.status == 0, "promtool: \(check.output)")
+        #expect(fleetd.terminate() == 0)
+    }
+
+    @Test func jsonLogsAreOneObjectPerLine() throws {
+        let db = try TestDatabase()
+        defer { db.drop() }
+        let secret = NSTemporaryDirectory() + "fleetd-pw-\(UUID().uuidString)"
+        try "s3cret\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        defer { unlink(secret) }
+        let fleetd = FleetdProcess(database: db, extraArgs: ["--log-format", "json", "--mqtt-password-file", secret, "--mqtt-username", "u"])
+        try fleetd.startReady()
+        #expect(fleetd.terminate() == 0)
+        let lines = fleetd.log.split(separator: "\n")
+        #expect(lines.count >= 4)
+        for line in lines {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["level"] != nil && object?["msg"] != nil, "not a JSON log line: \(line)")
+        }
+        #expect(fleetd.log.contains("\"mqtt_password\":\"<hidden>\""))
+        #expect(!fleetd.log.contains("s3cret"))
+    }
+
     @Test func sigtermCommitsWhatIsSpooledAndExitsZero() throws {
         let db = try TestDatabase()
         defer { db.drop() }

@@ -43,7 +43,7 @@ final class FleetdProcess {
     /// Starts and waits until /readyz says subscribed and PostgreSQL reachable.
     func startReady(timeout: Duration = .seconds(60)) throws {
         try start()
-        guard eventually(timeout: timeout, { get("/readyz")?.status == 200 }) else {
+        guard eventually(timeout: timeout, { !isRunning || get("/readyz")?.status == 200 }), isRunning else {
             throw TestFailure("fleetd did not become ready; log:\n\(log)")
         }
     }
@@ -115,4 +115,21 @@ func runFleetd(_ args: [String], environment: [String: String] = [:]) throws -> 
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// Runs a tool from PATH with `stdin`, returning its exit status and combined output.
+func runTool(_ name: String, _ args: [String], stdin: [UInt8] = []) throws -> (status: Int32, output: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = [name] + args
+    let input = Pipe(), output = Pipe()
+    p.standardInput = input
+    p.standardOutput = output
+    p.standardError = output
+    try p.run()
+    input.fileHandleForWriting.write(Data(stdin))
+    try input.fileHandleForWriting.close()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
 }

@@ -15,9 +15,10 @@ struct BenchDecoderCommand: ParsableCommand {
         let corpus = DecoderBench.messages(count: messages)
         let results = DecoderBench.run(messages: corpus, minSeconds: seconds)
         let base = results.last { $0.name.contains("JSONDecoder") }?.readingsPerSecond ?? 1
-        print(String(format: "%-36@ %14@ %10@", "decoder" as NSString, "readings/s" as NSString, "vs Codable" as NSString))
+        func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: n, withPad: " ", startingAt: 0) }
+        print(pad("decoder (one core, \(messages) messages)", 40) + "   readings/s  vs Codable")
         for r in results {
-            print(String(format: "%-36@ %14.0f %9.1fx", r.name as NSString, r.readingsPerSecond, r.readingsPerSecond / base))
+            print(pad(r.name, 40) + String(format: " %12.0f %10.1fx", r.readingsPerSecond, r.readingsPerSecond / base))
         }
     }
 }
