@@ -104,6 +104,49 @@ struct EndToEndTests {
         #expect(fleetd.terminate() == 0)
     }
 
+    @Test func brokerRestartIsBridgedByThePersistentSession() throws {
+        let db = try TestDatabase()
+        defer { db.drop() }
+        let fleetd = FleetdProcess(database: db)
+        try fleetd.startReady()
+        try Traffic.publish(Traffic.readings(count: 2_000, vehicles: 8, prefix: "c"))
+        #expect(try eventually { try db.count("SELECT count(*) FROM readings") == 2_000 })
+
+        try TestStack.stack("stack_stop_mosquitto")
+        #expect(eventually(timeout: .seconds(10)) {
+            guard let r = fleetd.get("/readyz") else { return false }
+            return r.status == 503 && r.body.contains("\"mqtt\"")
+        })
+        #expect(fleetd.isRunning)
+        try TestStack.stack("stack_resume_mosquitto")
+        #expect(eventually(timeout: .seconds(60)) { fleetd.get("/readyz")?.status == 200 })
+        try Traffic.publish(Traffic.readings(count: 2_000, vehicles: 8, prefix: "d"))
+        #expect(try eventually { try db.count("SELECT count(*) FROM readings") == 4_000 })
+        #expect(fleetd.log.contains("reconnected to MQTT broker"))
+        #expect(fleetd.metric("fleetd_mqtt_connects_total") == 2)
+        #expect(fleetd.terminate() == 0)
+    }
+
+    @Test func mqttsWithAPrivateCA() throws {
+        let db = try TestDatabase()
+        defer { db.drop() }
+        let url = "mqtts://127.0.0.1:\(try #require(TestStack.mqttsPort))"
+        // Without the CA the broker's certificate is not trusted: not ready, but alive and saying why.
+        let untrusted = FleetdProcess(database: db, mqttURL: url)
+        try untrusted.start()
+        usleep(3_000_000)
+        #expect(untrusted.isRunning)
+        #expect(untrusted.get("/readyz")?.status == 503)
+        #expect(untrusted.log.contains("MQTT broker unreachable"))
+        untrusted.terminate()
+
+        let fleetd = FleetdProcess(database: db, mqttURL: url, extraArgs: ["--mqtt-ca-file", try #require(TestStack.mqttCA)])
+        try fleetd.startReady()
+        try Traffic.publish(Traffic.readings(count: 1_000, vehicles: 4, prefix: "tls"))
+        #expect(try eventually { try db.count("SELECT count(*) FROM readings") == 1_000 })
+        #expect(fleetd.terminate() == 0)
+    }
+
     @Test func malformedMessagesAreRejectedWithReasonsAndCounted() throws {
         let db = try TestDatabase()
         defer { db.drop() }

@@ -59,6 +59,17 @@ stack_start_mosquitto() {
     command -v mosquitto >/dev/null || { echo "stack: mosquitto not found; install the 'mosquitto' package" >&2; return 1; }
     mkdir -p "$dir/mqtt"
     port=$(stack_free_port)
+    tls_port=$(stack_free_port)
+    # A private CA and a server certificate for 127.0.0.1, for the mqtts:// listener.
+    if [ ! -f "$dir/mqtt/server.crt" ]; then
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=fleetd test CA" \
+            -keyout "$dir/mqtt/ca.key" -out "$dir/mqtt/ca.crt" >/dev/null 2>&1 || return 1
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+            -keyout "$dir/mqtt/server.key" -out "$dir/mqtt/server.csr" >/dev/null 2>&1 || return 1
+        printf 'subjectAltName=IP:127.0.0.1\n' >"$dir/mqtt/san.ext"
+        openssl x509 -req -in "$dir/mqtt/server.csr" -CA "$dir/mqtt/ca.crt" -CAkey "$dir/mqtt/ca.key" \
+            -CAcreateserial -days 2 -extfile "$dir/mqtt/san.ext" -out "$dir/mqtt/server.crt" >/dev/null 2>&1 || return 1
+    fi
     cat >"$dir/mqtt/mosquitto.conf" <<CONF
 listener $port 127.0.0.1
 allow_anonymous true
@@ -74,6 +85,10 @@ log_type error
 log_type warning
 log_type notice
 user root
+listener $tls_port 127.0.0.1
+cafile $dir/mqtt/ca.crt
+certfile $dir/mqtt/server.crt
+keyfile $dir/mqtt/server.key
 CONF
     mosquitto -c "$dir/mqtt/mosquitto.conf" -d || return 1
     for _ in $(seq 1 100); do
@@ -81,13 +96,30 @@ CONF
         sleep 0.1
     done
     pgrep -f "mosquitto -c $dir/mqtt/mosquitto.conf" >"$dir/mqtt/pid"
-    export STACK_MQTT_PORT=$port
+    export STACK_MQTT_PORT=$port STACK_MQTTS_PORT=$tls_port STACK_MQTT_CA="$dir/mqtt/ca.crt"
     echo "$port" >"$dir/mqtt/port"
+}
+
+# Starts a stopped broker again on its port, with its persisted sessions (outage tests).
+stack_resume_mosquitto() {
+    local dir=$1 port
+    port=$(cat "$dir/mqtt/port")
+    mosquitto -c "$dir/mqtt/mosquitto.conf" -d || return 1
+    for _ in $(seq 1 100); do
+        (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
+        sleep 0.1
+    done
+    pgrep -f "mosquitto -c $dir/mqtt/mosquitto.conf" >"$dir/mqtt/pid"
 }
 
 stack_stop_mosquitto() {
     local dir=$1
-    [ -f "$dir/mqtt/pid" ] && kill "$(cat "$dir/mqtt/pid")" 2>/dev/null
+    local pid
+    [ -f "$dir/mqtt/pid" ] || return 0
+    pid=$(cat "$dir/mqtt/pid")
+    kill "$pid" 2>/dev/null || return 0
+    # Wait until it has saved its persistence file and freed the port.
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     return 0
 }
 

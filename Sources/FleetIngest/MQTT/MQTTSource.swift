@@ -21,6 +21,8 @@ public final class MQTTSource: @unchecked Sendable {
     private let inCallback = ManagedAtomic<Bool>(false)
     private let loopStarted = ManagedAtomic<Bool>(false)
     private let connectorDone = DispatchSemaphore(value: 0)
+    /// When the broker connection was lost (libmosquitto's thread only), to log the outage.
+    private var disconnectedAt: ContinuousClock.Instant?
 
     public init(settings: MQTTSettings, spool: Spool, metrics: FleetMetrics, logger: Logger) throws {
         _ = Self.libraryInit
@@ -137,9 +139,16 @@ public final class MQTTSource: @unchecked Sendable {
             return
         }
         metrics.mqttReconnects.increment()
-        logger.info("connected to MQTT broker", metadata: [
+        var metadata: Logger.Metadata = [
             "broker": "\(settings.host):\(settings.port)", "client_id": "\(settings.clientID)", "session_present": "\(sessionPresent)",
-        ])
+        ]
+        if let lost = disconnectedAt {
+            metadata["outage_seconds"] = "\(Pipeline.seconds(.now - lost))"
+            disconnectedAt = nil
+            logger.notice("reconnected to MQTT broker", metadata: metadata)
+        } else {
+            logger.info("connected to MQTT broker", metadata: metadata)
+        }
         let cStrings = settings.topics.map { strdup($0) }
         defer { cStrings.forEach { free($0) } }
         var pointers: [UnsafeMutablePointer<CChar>?] = cStrings
@@ -164,6 +173,7 @@ public final class MQTTSource: @unchecked Sendable {
         subscribed.store(false, ordering: .releasing)
         metrics.mqttConnected.set(to: 0)
         if !stopping.load(ordering: .acquiring) {
+            if disconnectedAt == nil { disconnectedAt = .now }
             logger.warning("disconnected from MQTT broker; reconnecting", metadata: ["reason": "\(String(cString: mosquitto_reason_string(rc)))"])
         }
     }

@@ -8,10 +8,13 @@ final class FleetdProcess {
     let database: TestDatabase
     let logPath: String
     let extraArgs: [String]
+    let mqttURL: String
     private(set) var process: Process?
 
-    init(database: TestDatabase, clientID: String = "fleetd-test-\(UUID().uuidString.prefix(6))", extraArgs: [String] = []) {
+    init(database: TestDatabase, clientID: String = "fleetd-test-\(UUID().uuidString.prefix(6))",
+         mqttURL: String = "mqtt://127.0.0.1:\(TestStack.mqttPort ?? 0)", extraArgs: [String] = []) {
         self.database = database
+        self.mqttURL = mqttURL
         self.clientID = clientID
         self.adminPort = TestStack.freePort()
         let dir = NSTemporaryDirectory() + "fleetd-e2e-\(UUID().uuidString.prefix(8))"
@@ -22,7 +25,7 @@ final class FleetdProcess {
     }
 
     var arguments: [String] {
-        ["run", "--mqtt-url", "mqtt://127.0.0.1:\(TestStack.mqttPort!)", "--client-id", clientID,
+        ["run", "--mqtt-url", mqttURL, "--client-id", clientID,
          "--postgres-url", database.url, "--admin-addr", "127.0.0.1:\(adminPort)", "--spool-path", spoolPath,
          "--spool-size", "64MiB", "--mqtt-session-expiry", "120s", "--log-level", "info"] + extraArgs
     }

@@ -8,6 +8,8 @@ enum TestStack {
     static var postgresURL: String? { env["FLEETD_TEST_PG_URL"] }
     static var mqttPort: Int? { env["FLEETD_TEST_MQTT_PORT"].flatMap(Int.init) }
     static var stackDir: String? { env["FLEETD_TEST_STACK_DIR"] }
+    static var mqttsPort: Int? { env["FLEETD_TEST_MQTTS_PORT"].flatMap(Int.init) }
+    static var mqttCA: String? { env["FLEETD_TEST_MQTT_CA"] }
     static var fleetdBinary: String? { env["FLEETD_BIN"] }
     static var repoRoot: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
