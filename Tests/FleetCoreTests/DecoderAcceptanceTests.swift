@@ -67,3 +67,16 @@ import Testing
         #expect(out.readings.first?.fuelL == 2)
     }
 }
+
+/// The formatter and parser are inverse over the accepted range.
+@Suite struct TimestampTests {
+    @Test func formatThenParseIsIdentity() {
+        var rng = SplitMix64(seed: 7)
+        for _ in 0..<20_000 {
+            let ms = Int64.random(in: Timestamp.validRange, using: &rng)
+            let text = Timestamp.formatRFC3339(ms: ms)
+            #expect(Timestamp.parseRFC3339(Array(text.utf8)) == ms, "\(text)")
+        }
+        #expect(Timestamp.formatRFC3339(ms: 1_700_000_000_123) == "2023-11-14T22:13:20.123Z")
+    }
+}

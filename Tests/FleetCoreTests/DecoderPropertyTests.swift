@@ -33,7 +33,7 @@ import Testing
         if r.ts % 1000 == 0 || Bool.random(using: &rng) {
             fields.append("\"ts\":\(r.ts)")
         } else {
-            fields.append("\"ts\":\"\(rfc3339(ms: r.ts))\"")
+            fields.append("\"ts\":\"\(Timestamp.formatRFC3339(ms: r.ts))\"")
         }
         func add(_ name: String, _ v: Double?) { if let v { fields.append("\"\(name)\":\(w())\(v)") } }
         if let s = r.seq { fields.append("\"seq\":\(s)") }

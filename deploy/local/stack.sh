@@ -54,6 +54,17 @@ stack_stop_postgres() {
     return 0
 }
 
+# Starts the broker of DIR in the background and waits until PORT accepts connections.
+stack_launch_mosquitto() {
+    local dir=$1 port=$2
+    mosquitto -c "$dir/mqtt/mosquitto.conf" -d || return 1
+    for _ in $(seq 1 100); do
+        (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
+        sleep 0.1
+    done
+    pgrep -f "mosquitto -c $dir/mqtt/mosquitto.conf" >"$dir/mqtt/pid"
+}
+
 stack_start_mosquitto() {
     local dir=$1 port
     command -v mosquitto >/dev/null || { echo "stack: mosquitto not found; install the 'mosquitto' package" >&2; return 1; }
@@ -90,12 +101,7 @@ cafile $dir/mqtt/ca.crt
 certfile $dir/mqtt/server.crt
 keyfile $dir/mqtt/server.key
 CONF
-    mosquitto -c "$dir/mqtt/mosquitto.conf" -d || return 1
-    for _ in $(seq 1 100); do
-        (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
-        sleep 0.1
-    done
-    pgrep -f "mosquitto -c $dir/mqtt/mosquitto.conf" >"$dir/mqtt/pid"
+    stack_launch_mosquitto "$dir" "$port" || return 1
     export STACK_MQTT_PORT=$port STACK_MQTTS_PORT=$tls_port STACK_MQTT_CA="$dir/mqtt/ca.crt"
     echo "$port" >"$dir/mqtt/port"
 }
@@ -104,12 +110,7 @@ CONF
 stack_resume_mosquitto() {
     local dir=$1 port
     port=$(cat "$dir/mqtt/port")
-    mosquitto -c "$dir/mqtt/mosquitto.conf" -d || return 1
-    for _ in $(seq 1 100); do
-        (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
-        sleep 0.1
-    done
-    pgrep -f "mosquitto -c $dir/mqtt/mosquitto.conf" >"$dir/mqtt/pid"
+    stack_launch_mosquitto "$dir" "$port" || return 1
 }
 
 stack_stop_mosquitto() {

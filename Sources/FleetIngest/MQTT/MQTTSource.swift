@@ -2,6 +2,7 @@ import Atomics
 import CMosquitto
 import Foundation
 import Logging
+import Synchronization
 
 /// The broker side: a persistent MQTT v5 session on libmosquitto whose message callback copies
 /// every message into the spool before returning (libmosquitto acknowledges QoS 1 around the
@@ -23,6 +24,8 @@ public final class MQTTSource: @unchecked Sendable {
     private let connectorDone = DispatchSemaphore(value: 0)
     /// When the broker connection was lost (libmosquitto's thread only), to log the outage.
     private var disconnectedAt: ContinuousClock.Instant?
+    /// libmosquitto's own error lines (TLS failures among them), each logged once a minute.
+    private let libraryErrors = Mutex<[String: ContinuousClock.Instant]>([:])
 
     public init(settings: MQTTSettings, spool: Spool, metrics: FleetMetrics, logger: Logger) throws {
         _ = Self.libraryInit
@@ -63,6 +66,10 @@ public final class MQTTSource: @unchecked Sendable {
         }
         mosquitto_disconnect_v5_callback_set(m) { _, obj, rc, _ in
             MQTTSource.from(obj).didDisconnect(rc: rc)
+        }
+        mosquitto_log_callback_set(m) { _, obj, level, text in
+            guard level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING) != 0, let text else { return }
+            MQTTSource.from(obj).libraryLogged(String(cString: text))
         }
         mosquitto_message_v5_callback_set(m) { _, obj, message, _ in
             guard let message else { return }
@@ -176,6 +183,17 @@ public final class MQTTSource: @unchecked Sendable {
             if disconnectedAt == nil { disconnectedAt = .now }
             logger.warning("disconnected from MQTT broker; reconnecting", metadata: ["reason": "\(String(cString: mosquitto_reason_string(rc)))"])
         }
+    }
+
+    private func libraryLogged(_ text: String) {
+        let now = ContinuousClock.now
+        let due = libraryErrors.withLock { seen in
+            if let last = seen[text], now - last < .seconds(60) { return false }
+            if seen.count > 100 { seen.removeAll() }
+            seen[text] = now
+            return true
+        }
+        if due { logger.error("libmosquitto: \(text)", metadata: ["broker": "\(settings.host):\(settings.port)"]) }
     }
 
     private func didReceive(_ message: mosquitto_message) {

@@ -1,3 +1,5 @@
+import FleetCore
+
 /// Builds PostgreSQL `COPY … FROM STDIN` text-format rows in one growing byte buffer.
 struct CopyTextEncoder {
     private(set) var bytes: [UInt8] = []
@@ -87,16 +89,7 @@ struct CopyTextEncoder {
         separate()
         let days = Int(us >= 0 ? us / 86_400_000_000 : (us - 86_399_999_999) / 86_400_000_000)
         let inDay = Int(us - Int64(days) * 86_400_000_000)
-        // Howard Hinnant's civil_from_days.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = Timestamp.civil(days: days)
         digits(year, 4); bytes.append(UInt8(ascii: "-"))
         digits(month, 2); bytes.append(UInt8(ascii: "-"))
         digits(day, 2); bytes.append(UInt8(ascii: " "))
