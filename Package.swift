@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
@@ -32,14 +33,18 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
         // Pure domain: no I/O imports allowed here.
-        .target(name: "FleetCore", swiftSettings: strict),
+        .target(
+            name: "FleetCore",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: strict
+        ),
         // SQL migrations, embedded in the binary.
         .target(
             name: "FleetMigrations",
             path: "sql",
             
             sources: ["Migrations.swift"],
-            resources: [.embedInCode("001_init.sql")],
+            resources: [.embedInCode("001_init.sql"), .embedInCode("002_detection_state.sql")],
             swiftSettings: strict
         ),
         .target(

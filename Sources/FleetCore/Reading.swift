@@ -2,7 +2,7 @@
 ///
 /// Optional fields are absent when the sensor did not report them or when the value was
 /// physically impossible (then an `ImpossibleValue` records what was dropped).
-public struct Reading: Sendable, Equatable {
+public struct Reading: Sendable, Equatable, Codable {
     public var vehicleID: String
     public var channel: Channel
     /// Device time of measurement, Unix epoch milliseconds.
@@ -17,6 +17,8 @@ public struct Reading: Sendable, Equatable {
     public var headingDeg: Double?
     public var ignition: Bool?
     public var engineHours: Double?
+    /// Which impossible values the decoder dropped from this reading.
+    public var flags: ReadingFlags = []
 
     public init(
         vehicleID: String, channel: Channel, ts: Int64, seq: Int64? = nil,
@@ -50,8 +52,19 @@ public struct Reading: Sendable, Equatable {
 }
 
 /// The uniqueness key of the `readings` table.
-public struct ReadingKey: Hashable, Sendable {
+public struct ReadingKey: Hashable, Sendable, Codable {
     public var vehicleID: String
     public var channel: Channel
     public var ts: Int64
+}
+
+/// Impossible values the decoder dropped, kept on the reading so detection sees them in
+/// device-time order (one flag per incident, not per reading).
+public struct ReadingFlags: OptionSet, Sendable, Hashable, Codable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// Coordinates off the globe, alone without their pair, or exactly 0,0.
+    public static let invalidFix = ReadingFlags(rawValue: 1 << 0)
+    /// A fuel level below zero or above any tank.
+    public static let fuelOutOfRange = ReadingFlags(rawValue: 1 << 1)
 }

@@ -51,6 +51,13 @@ struct ReadingParser {
         guard reading.hasMeasurement || !dropped.isEmpty else {
             return reject(.noMeasurement, "a reading needs at least one measurement besides ts")
         }
+        for (name, _) in dropped {
+            switch name {
+            case "lat", "lon": reading.flags.insert(.invalidFix)
+            case "fuel_l", "fuel_pct": reading.flags.insert(.fuelOutOfRange)
+            default: break
+            }
+        }
         for (name, value) in dropped {
             out.impossible.append(ImpossibleValue(vehicleID: vehicleID, channel: channel, ts: reading.ts, field: name, value: value))
         }

@@ -1,0 +1,25 @@
+/// `clock_skew`: a unit whose device time runs ahead of the time fleetd received the reading.
+/// Judged on arrival (device order does not matter), one flag per incident.
+public struct ClockWatch: Sendable, Equatable, Codable {
+    /// Ahead by more than this is a skewed clock (GPS-synchronised units are within seconds).
+    public static let skewMs: Int64 = 5 * 60_000
+    /// Back within this, the incident is over.
+    public static let recoveredMs: Int64 = 60_000
+
+    var skewed = false
+
+    public init() {}
+
+    public mutating func feed(_ r: Reading, arrivalMs: Int64) -> [Anomaly] {
+        let ahead = r.ts - arrivalMs
+        if ahead > Self.skewMs {
+            guard !skewed else { return [] }
+            skewed = true
+            return [Anomaly(vehicleID: r.vehicleID, kind: .clockSkew, ts: r.ts, severity: .warning,
+                            value: Double(ahead) / 1000, expected: 0,
+                            details: ["ahead_seconds": .number(Double(ahead) / 1000), "received_at_ms": .number(Double(arrivalMs))])]
+        }
+        if ahead < Self.recoveredMs { skewed = false }
+        return []
+    }
+}

@@ -1,0 +1,88 @@
+/// Detection thresholds of one vehicle, derived from its tank so a 50 L car and a 400 L truck are
+/// judged on the same physics. Every field can be overridden per vehicle (`FuelThresholdOverrides`).
+public struct FuelThresholds: Sendable, Equatable {
+    /// Below this GPS speed the vehicle is standing: receivers report 0–2 km/h of jitter at rest.
+    public var stationarySpeedKmh = 3.0
+    /// Fuel surface waves in a baffled tank die out within seconds; 20 s after the last motion a
+    /// probe reads the true level again (Navixy-style motion timeout, shortened to keep the few
+    /// readings a unit sends at the pump before a fill starts).
+    public var settleAfterMotionMs: Int64 = 20_000
+    /// A median of three readings moves less than this on noise alone (probes: σ ≈ 0.3–0.8 % of tank,
+    /// a median of three ≈ 0.7σ); a settled level that moves further is changing.
+    public var calmBandL: Double
+    /// The filtered level must leave the reference by this much before a refuel or drain is considered:
+    /// about 5σ of a median on a typical probe and well above a parked tank's thermal drift per hour.
+    /// Spurious starts cost nothing: the event is judged on settled medians afterwards.
+    public var triggerL: Double
+    /// Smallest fill reported: clearly above two settled medians' noise on any tank.
+    public var refuelMinL: Double
+    /// Smallest drain reported (absolute litres and % of tank, whichever is larger), as fleets set it.
+    public var drainMinL: Double
+    /// A level taken while driving (median of the trip's last readings) can be off by slosh of a few %
+    /// of the tank: changes judged against it must exceed the minimum by this much more.
+    public var sloshAllowanceL: Double
+    /// Idling burns ≈ 1 % of the tank per hour on cars and trucks alike; 2 % is a safe upper bound, so
+    /// idling never looks like a drain.
+    public var idleBurnLph: Double
+    /// Steps of one fill or drain closer than this are one event (Wialon's join interval).
+    public var joinMs: Int64 = 300_000
+    /// A change still unresolved after this long is closed with what is known.
+    public var maxEventMs: Int64 = 3_600_000
+    /// A stop level that stays between the calm and trigger bands this long is accepted as the new level.
+    public var reanchorMs: Int64 = 1_200_000
+    /// The reference follows slow drift (thermal expansion: a few ‰ per hour) with this time constant,
+    /// far slower than the slowest drain worth reporting (≈ 0.4 L/min).
+    public var driftTauMs: Int64 = 1_800_000
+    /// A working probe changes by a quantisation step (≤ 0.1 L or 1/4095 of the tank) every km or two:
+    /// any engine burns ≥ 5 L/100 km. An identical reading over this distance is a stuck sensor.
+    public var stuckMinDistanceKm = 5.0
+    public var stuckMinReadings = 4
+    /// "About zero": probes that lose power report 0 or a few counts.
+    public var nearZeroL: Double
+    /// A fall to zero only counts as a dropout from a level clearly above empty.
+    public var dropoutFromL: Double
+
+    /// Defaults for a tank of `capacityL` litres.
+    public init(capacityL c: Double) {
+        calmBandL = max(0.6, 0.01 * c)
+        refuelMinL = max(5, 0.05 * c)
+        drainMinL = max(5, 0.02 * c)
+        // Never above the smallest drain worth reporting, or small drains could not start an event.
+        triggerL = min(max(1.5, 0.015 * c), 0.75 * drainMinL)
+        sloshAllowanceL = 0.06 * c
+        idleBurnLph = 0.02 * c
+        nearZeroL = max(0.3, 0.01 * c)
+        dropoutFromL = max(3, 0.05 * c)
+    }
+
+    public func applying(_ o: FuelThresholdOverrides) -> FuelThresholds {
+        var t = self
+        if let v = o.refuelMinL { t.refuelMinL = v }
+        if let v = o.drainMinL { t.drainMinL = v }
+        if let v = o.triggerL { t.triggerL = v }
+        if let v = o.idleBurnLph { t.idleBurnLph = v }
+        if let v = o.stuckMinDistanceKm { t.stuckMinDistanceKm = v }
+        if let v = o.settleAfterMotionMs { t.settleAfterMotionMs = v }
+        return t
+    }
+}
+
+/// Per-vehicle settings an operator may set; nil keeps the tank-derived default.
+public struct FuelThresholdOverrides: Sendable, Equatable {
+    public var refuelMinL: Double?
+    public var drainMinL: Double?
+    public var triggerL: Double?
+    public var idleBurnLph: Double?
+    public var stuckMinDistanceKm: Double?
+    public var settleAfterMotionMs: Int64?
+
+    public init(refuelMinL: Double? = nil, drainMinL: Double? = nil, triggerL: Double? = nil, idleBurnLph: Double? = nil,
+                stuckMinDistanceKm: Double? = nil, settleAfterMotionMs: Int64? = nil) {
+        self.refuelMinL = refuelMinL
+        self.drainMinL = drainMinL
+        self.triggerL = triggerL
+        self.idleBurnLph = idleBurnLph
+        self.stuckMinDistanceKm = stuckMinDistanceKm
+        self.settleAfterMotionMs = settleAfterMotionMs
+    }
+}

@@ -1,0 +1,45 @@
+/// A fixed-capacity ring of recent levels: detector state must stay small and bounded.
+public struct LevelBuffer: Sendable, Equatable {
+    public private(set) var levels: [Double] = []
+    public private(set) var times: [Int64] = []
+    public let capacity: Int
+
+    public init(capacity: Int) { self.capacity = capacity }
+
+    public var count: Int { levels.count }
+    public var isEmpty: Bool { levels.isEmpty }
+    public var lastTime: Int64? { times.last }
+
+    public mutating func append(_ level: Double, at ts: Int64) {
+        if levels.count == capacity {
+            levels.removeFirst()
+            times.removeFirst()
+        }
+        levels.append(level)
+        times.append(ts)
+    }
+
+    public mutating func removeAll() {
+        levels.removeAll(keepingCapacity: true)
+        times.removeAll(keepingCapacity: true)
+    }
+
+    /// Median of the last `n` levels (all when fewer); robust to single spikes.
+    public func median(last n: Int = .max) -> Double? {
+        guard !levels.isEmpty else { return nil }
+        return Self.median(levels.suffix(n))
+    }
+
+    /// Median of levels measured at or after `since`.
+    public func median(since: Int64) -> Double? {
+        var picked: [Double] = []
+        for i in levels.indices where times[i] >= since { picked.append(levels[i]) }
+        return picked.isEmpty ? nil : Self.median(picked[...])
+    }
+
+    static func median(_ s: ArraySlice<Double>) -> Double {
+        let v = s.sorted()
+        let m = v.count / 2
+        return v.count % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2
+    }
+}
