@@ -44,7 +44,7 @@ let package = Package(
             path: "sql",
             
             sources: ["Migrations.swift"],
-            resources: [.embedInCode("001_init.sql"), .embedInCode("002_detection_state.sql")],
+            resources: [.embedInCode("001_init.sql")],
             swiftSettings: strict
         ),
         .target(

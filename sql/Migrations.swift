@@ -9,6 +9,5 @@ public struct Migration: Sendable {
 public enum Migrations {
     public static let all: [Migration] = [
         Migration(version: 1, name: "001_init.sql", sql: String(decoding: PackageResources._01_init_sql, as: UTF8.self)),
-        Migration(version: 2, name: "002_detection_state.sql", sql: String(decoding: PackageResources._02_detection_state_sql, as: UTF8.self)),
     ]
 }

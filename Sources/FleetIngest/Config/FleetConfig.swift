@@ -15,6 +15,7 @@ public struct FleetConfig: Sendable {
     public var spoolSize: UInt64
     /// Fraction of the spool above which /readyz fails.
     public var spoolHighWater: Double
+    public var reorderWindow: Duration
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
 
@@ -88,8 +89,7 @@ public struct FleetConfig: Sendable {
             batchDelay: try await source.duration("batch-delay", default: .milliseconds(100)),
             limits: PayloadLimits(maxBytes: Int(maxPayload), maxReadings: try await source.int("max-readings", default: 1000, range: 1...100_000)),
             spoolSyncInterval: try await source.duration("spool-sync-interval", default: .seconds(1)),
-            shutdownTimeout: try await source.duration("shutdown-timeout", default: .seconds(10)),
-            reorderWindow: try await source.duration("reorder-window", default: .seconds(10)))
+            shutdownTimeout: try await source.duration("shutdown-timeout", default: .seconds(10)))
         let levelText = try await source.text("log-level") ?? "info"
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw Invalid(key: "log-level", expected: "trace, debug, info, notice, warning, error or critical", got: levelText)
@@ -107,6 +107,7 @@ public struct FleetConfig: Sendable {
             spoolPath: try await source.text("spool-path") ?? "./fleetd.spool",
             spoolSize: try await source.size("spool-size", default: 256 << 20, range: (4 << 20)...(1 << 40)),
             spoolHighWater: highWater,
+            reorderWindow: try await source.duration("reorder-window", default: .seconds(10)),
             logLevel: level, logFormat: format)
     }
 

@@ -65,7 +65,6 @@ public final class Pipeline: @unchecked Sendable {
         var vehicles = Set<String>()
         var migrated = false
         var reportedWaits: UInt64 = 0
-        var detection = DetectionStage(window: settings.reorderWindow)
         let clock = ContinuousClock()
 
         metrics.spoolCapacityBytes.set(to: Double(spool.capacity))
@@ -142,15 +141,10 @@ public final class Pipeline: @unchecked Sendable {
             if !batch.isEmpty && due {
                 let started = clock.now
                 do {
-                    let unknown = detection.unknownVehicles(in: batch)
-                    detection.adopt(try activeSink.loadStates(unknown), for: unknown)
-                    let detected = detection.run(batch)
-                    let written = try activeSink.write(batch, detection: detected, spoolID: spool.spoolID)
-                    detection.commit(detected)
+                    let written = try activeSink.write(batch, spoolID: spool.spoolID)
                     spool.release(upTo: batch.endPosition)
                     lastContact = clock.now
                     record(written, batch: batch, commitTime: clock.now - started, vehicles: &vehicles)
-                    record(detected)
                     batch.removeAll()
                     if let began = outageStart {
                         logger.notice("PostgreSQL writes resumed", metadata: ["outage_seconds": "\(Self.seconds(clock.now - began))"])
@@ -227,11 +221,6 @@ public final class Pipeline: @unchecked Sendable {
             if vehicles.insert(r.vehicleID).inserted { metrics.vehiclesTracked.set(to: Double(vehicles.count)) }
         }
         metrics.spoolUsedBytes.set(to: Double(spool.usedBytes))
-    }
-
-    private func record(_ detected: DetectionStage.Result) {
-        metrics.readingsLate.increment(by: Int64(detected.late))
-        for a in detected.anomalies { metrics.anomalies[a.kind.rawValue]?.increment() }
     }
 
     private func noteFailure(_ error: PGError, outageStart: inout ContinuousClock.Instant?, now: ContinuousClock.Instant) {

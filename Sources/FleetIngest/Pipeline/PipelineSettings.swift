@@ -13,8 +13,6 @@ public struct PipelineSettings: Sendable {
     public var spoolSyncInterval: Duration
     /// How long a shutdown waits for PostgreSQL before leaving the rest for replay.
     public var shutdownTimeout: Duration
-    /// How late a reading may arrive and still reach the detectors in device-time order.
-    public var reorderWindow: Duration
     /// Apply pending migrations on the first connection.
     public var migrate: Bool
 
@@ -22,9 +20,8 @@ public struct PipelineSettings: Sendable {
         postgresURL: String = "", schema: String = "public", batchSize: Int = 5000,
         batchDelay: Duration = .milliseconds(100), limits: PayloadLimits = PayloadLimits(),
         spoolSyncInterval: Duration = .seconds(1), shutdownTimeout: Duration = .seconds(10),
-        reorderWindow: Duration = .seconds(10), migrate: Bool = true
+        migrate: Bool = true
     ) {
-        self.reorderWindow = reorderWindow
         self.migrate = migrate
         self.postgresURL = postgresURL
         self.schema = schema

@@ -1,5 +1,4 @@
 import FleetCore
-import Foundation
 
 /// Writes batches to PostgreSQL: one transaction per batch holding the readings, the refusals
 /// and the spool checkpoint they cover, so a replay after any crash resumes exactly there.
@@ -9,7 +8,6 @@ final class PostgresSink {
         var duplicates: Int
         var rejected: Int
         var vehiclesAdded: Int
-        var anomaliesInserted = 0
     }
 
     private let db: PGConnection
@@ -25,9 +23,6 @@ final class PostgresSink {
             SET search_path TO \(quoted);
             SET synchronous_commit TO on;
             CREATE TEMP TABLE fleetd_stage_readings (LIKE readings) ON COMMIT DELETE ROWS;
-            CREATE TEMP TABLE fleetd_stage_anomalies (vehicle_id text, kind text, ts timestamptz, severity text,
-                value float8, expected float8, details jsonb) ON COMMIT DELETE ROWS;
-            CREATE TEMP TABLE fleetd_stage_states (vehicle_id text, state text) ON COMMIT DELETE ROWS;
             """)
         let vehicles = try db.exec("SELECT vehicle_id FROM vehicles")
         for row in 0..<vehicles.rowCount { if let v = vehicles.string(row, 0) { knownVehicles.insert(v) } }
@@ -66,81 +61,13 @@ final class PostgresSink {
 
     func ping() throws(PGError) { try db.exec("SELECT 1") }
 
-    private func insertAnomalies(_ anomalies: [Anomaly]) throws(PGError) -> Int {
-        var copy = CopyTextEncoder()
-        for a in anomalies {
-            copy.plain(a.vehicleID)
-            copy.plain(a.kind.rawValue)
-            copy.timestamp(epochMicros: a.ts * 1_000)
-            copy.plain(a.severity.rawValue)
-            copy.double(a.value)
-            copy.double(a.expected)
-            copy.text(Self.json(a.details))
-            copy.endRow()
-        }
-        try db.copyIn("COPY fleetd_stage_anomalies FROM STDIN", bytes: copy.bytes)
-        // A replay derives the same flags; the unique key keeps them once.
-        return try db.exec("""
-            INSERT INTO anomalies (vehicle_id, kind, ts, severity, value, expected, details)
-            SELECT vehicle_id, kind, ts, severity, value, expected, details FROM fleetd_stage_anomalies
-            ON CONFLICT (vehicle_id, kind, ts) DO NOTHING
-            """).affectedRows
-    }
-
-    private func upsertStates(_ states: [String: VehicleState]) throws(PGError) {
-        var copy = CopyTextEncoder()
-        let encoder = JSONEncoder()
-        for (v, state) in states {
-            guard let data = try? encoder.encode(state) else { continue }
-            copy.plain(v)
-            copy.text(String(decoding: data, as: UTF8.self))
-            copy.endRow()
-        }
-        try db.copyIn("COPY fleetd_stage_states FROM STDIN", bytes: copy.bytes)
-        try db.exec("""
-            INSERT INTO vehicle_state (vehicle_id, state) SELECT vehicle_id, state FROM fleetd_stage_states
-            ON CONFLICT (vehicle_id) DO UPDATE SET state = excluded.state, updated_at = now()
-            """)
-    }
-
-    /// A flat JSON object of anomaly details.
-    static func json(_ details: [String: DetailValue]) -> String {
-        var parts: [String] = []
-        for (k, v) in details.sorted(by: { $0.key < $1.key }) {
-            let value: String
-            switch v {
-            case .number(let d): value = d.isFinite ? "\(d)" : "null"
-            case .flag(let b): value = b ? "true" : "false"
-            case .text(let t): value = JSONText.quote(t)
-            }
-            parts.append(JSONText.quote(k) + ":" + value)
-        }
-        return "{" + parts.joined(separator: ",") + "}"
-    }
-
-
     /// The committed position for this spool file, nil when it never committed here.
     func checkpoint(spoolID: String) throws(PGError) -> UInt64? {
         let r = try db.exec("SELECT position FROM ingest_checkpoint WHERE spool_id = $1", [spoolID])
         return r.rowCount == 1 ? r.int(0, 0).map { UInt64($0) } : nil
     }
 
-    /// Detection states persisted for these vehicles.
-    func loadStates(_ vehicles: Set<String>) throws(PGError) -> [String: VehicleState] {
-        guard !vehicles.isEmpty else { return [:] }
-        let list = "{" + vehicles.joined(separator: ",") + "}"  // ids are [A-Za-z0-9._-]: no quoting needed
-        let r = try db.exec("SELECT vehicle_id, state FROM vehicle_state WHERE vehicle_id = ANY($1::text[])", [list])
-        var out: [String: VehicleState] = [:]
-        let decoder = JSONDecoder()
-        for row in 0..<r.rowCount {
-            guard let v = r.string(row, 0), let text = r.string(row, 1) else { continue }
-            // A state that no longer decodes (an older format) restarts detection for that vehicle.
-            if let state = try? decoder.decode(VehicleState.self, from: Data(text.utf8)) { out[v] = state }
-        }
-        return out
-    }
-
-    func write(_ batch: IngestBatch, detection: DetectionStage.Result, spoolID: String) throws(PGError) -> Written {
+    func write(_ batch: IngestBatch, spoolID: String) throws(PGError) -> Written {
         readingsCopy.removeAll()
         var newVehicles: Set<String> = []
         let readings = batch.decoded.readings
@@ -188,12 +115,6 @@ final class PostgresSink {
                 written.vehiclesAdded = try db.exec(
                     "INSERT INTO vehicles (vehicle_id) SELECT vehicle_id FROM fleetd_stage_vehicles ON CONFLICT DO NOTHING"
                 ).affectedRows
-            }
-            if !detection.anomalies.isEmpty {
-                written.anomaliesInserted = try insertAnomalies(detection.anomalies)
-            }
-            if !detection.states.isEmpty {
-                try upsertStates(detection.states)
             }
             if !batch.rejected.isEmpty {
                 try db.copyIn("COPY rejected_messages (received_at, topic, reason, detail, payload) FROM STDIN", bytes: rejectedCopy.bytes)
