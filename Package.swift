@@ -86,7 +86,7 @@ let package = Package(
             path: "sensors-sim/Sources/fleet-sim",
             swiftSettings: strict
         ),
-        .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore"], swiftSettings: strict),
+        .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore", "FleetSim"], swiftSettings: strict),
         .testTarget(name: "FleetIngestTests", dependencies: ["FleetIngest", "FleetSim"], swiftSettings: strict),
         .testTarget(name: "FleetSimTests", dependencies: ["FleetSim"], swiftSettings: strict),
     ]

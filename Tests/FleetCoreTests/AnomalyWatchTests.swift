@@ -1,4 +1,5 @@
 import FleetCore
+import FleetSim
 import Foundation
 import Testing
 
@@ -82,7 +83,7 @@ import Testing
 
     @Test(arguments: 0..<6)
     func arrivalOrderWithinTheWindowChangesNothing(seed: UInt64) {
-        var rng = SplitMix64(seed: seed)
+        var rng = SimRandom(seed: seed)
         var readings = Self.drive(1_200)
         readings[100].lat = 60
         for i in 500..<520 { readings[i].lat = nil; readings[i].lon = nil; readings[i].flags = .invalidFix }

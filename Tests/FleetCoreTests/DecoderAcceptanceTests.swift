@@ -1,4 +1,5 @@
 import FleetCore
+import FleetSim
 import Testing
 
 /// What the decoder keeps: every field, both time forms, unknown fields ignored, impossible
@@ -71,7 +72,7 @@ import Testing
 /// The formatter and parser are inverse over the accepted range.
 @Suite struct TimestampTests {
     @Test func formatThenParseIsIdentity() {
-        var rng = SplitMix64(seed: 7)
+        var rng = SimRandom(seed: 7)
         for _ in 0..<20_000 {
             let ms = Int64.random(in: Timestamp.validRange, using: &rng)
             let text = Timestamp.formatRFC3339(ms: ms)

@@ -1,4 +1,5 @@
 import FleetCore
+import FleetSim
 import Foundation
 import Testing
 
@@ -7,7 +8,7 @@ import Testing
 @Suite struct DecoderPropertyTests {
     let decoder = PayloadDecoder()
 
-    static func randomReading(_ rng: inout SplitMix64) -> Reading {
+    static func randomReading(_ rng: inout SimRandom) -> Reading {
         func maybe(_ v: @autoclosure () -> Double) -> Double? { Bool.random(using: &rng) ? v() : nil }
         var r = Reading(vehicleID: "v1", channel: .telemetry, ts: Int64.random(in: 0..<7_258_118_400_000, using: &rng))
         r.seq = Bool.random(using: &rng) ? Int64.random(in: 0...Int64.max, using: &rng) : nil
@@ -26,7 +27,7 @@ import Testing
         return r
     }
 
-    static func encode(_ r: Reading, _ rng: inout SplitMix64) -> String {
+    static func encode(_ r: Reading, _ rng: inout SimRandom) -> String {
         let ws = [" ", "", "\n", "\t", "  "]
         func w() -> String { ws.randomElement(using: &rng)! }
         var fields: [String] = []
@@ -48,7 +49,7 @@ import Testing
 
     @Test(arguments: 0..<8)
     func randomValidPayloadsRoundTrip(seed: UInt64) throws {
-        var rng = SplitMix64(seed: seed)
+        var rng = SimRandom(seed: seed)
         for _ in 0..<250 {
             let readings = (0..<Int.random(in: 1...20, using: &rng)).map { _ in Self.randomReading(&rng) }
             let json = readings.count == 1 && Bool.random(using: &rng)
@@ -64,7 +65,7 @@ import Testing
     /// oracle, and every element of an array is either kept or rejected, never lost.
     @Test(arguments: 0..<8)
     func mutatedPayloadsAreAccountedFor(seed: UInt64) throws {
-        var rng = SplitMix64(seed: 1000 + seed)
+        var rng = SimRandom(seed: 1000 + seed)
         // No 'e'/'E': a mutation like 12e999 is valid JSON that Foundation refuses (out of
         // range), so the oracle would disagree by design; exponents are covered in
         // DecoderAcceptanceTests.numbersParseExactly.

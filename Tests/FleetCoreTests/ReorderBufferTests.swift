@@ -1,10 +1,11 @@
 import FleetCore
+import FleetSim
 import Testing
 
 /// The reorder window: in-window disorder and repeats change nothing; later readings are late.
 @Suite struct ReorderBufferTests {
     /// A vehicle's stream: one reading per second over a few channels, in device order.
-    static func stream(_ n: Int, _ rng: inout SplitMix64) -> [Reading] {
+    static func stream(_ n: Int, _ rng: inout SimRandom) -> [Reading] {
         var ts: Int64 = 1_700_000_000_000
         return (0..<n).map { _ in
             ts += Int64.random(in: 1...2_000, using: &rng)
@@ -14,7 +15,7 @@ import Testing
     }
 
     /// Arrival = device time + a delay below the window, so no reading is late.
-    static func arrivals(_ readings: [Reading], maxDelayMs: Int64, _ rng: inout SplitMix64) -> [(Reading, Int64)] {
+    static func arrivals(_ readings: [Reading], maxDelayMs: Int64, _ rng: inout SimRandom) -> [(Reading, Int64)] {
         readings.map { ($0, $0.ts + Int64.random(in: 0...maxDelayMs, using: &rng)) }.sorted { $0.1 < $1.1 }
     }
 
@@ -32,7 +33,7 @@ import Testing
 
     @Test(arguments: 0..<10)
     func shufflingWithinTheWindowChangesNothing(seed: UInt64) {
-        var rng = SplitMix64(seed: seed)
+        var rng = SimRandom(seed: seed)
         let readings = Self.stream(500, &rng)
         let arrivals = Self.arrivals(readings, maxDelayMs: 9_000, &rng)
         let (released, outcomes) = Self.run(arrivals, window: 10_000)
@@ -42,7 +43,7 @@ import Testing
 
     @Test(arguments: 0..<10)
     func feedingEveryReadingTwiceEqualsOnce(seed: UInt64) {
-        var rng = SplitMix64(seed: 100 + seed)
+        var rng = SimRandom(seed: 100 + seed)
         let readings = Self.stream(400, &rng)
         let twice = Self.arrivals(readings + readings, maxDelayMs: 9_000, &rng)
         let (released, outcomes) = Self.run(twice, window: 10_000)
