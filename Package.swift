@@ -89,5 +89,7 @@ let package = Package(
         .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore", "FleetSim"], swiftSettings: strict),
         .testTarget(name: "FleetIngestTests", dependencies: ["FleetIngest", "FleetSim"], swiftSettings: strict),
         .testTarget(name: "FleetSimTests", dependencies: ["FleetSim"], swiftSettings: strict),
+        // Detectors judged against the simulator's ground truth, without I/O.
+        .testTarget(name: "FleetDetectionTests", dependencies: ["FleetCore", "FleetSim"], swiftSettings: strict),
     ]
 )

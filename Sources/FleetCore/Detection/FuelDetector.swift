@@ -17,6 +17,10 @@ public struct FuelDetector: Sendable, Equatable {
     /// Newest device time seen per channel: a redelivered reading is a no-op.
     var lastTs: [Int64] = [.min, .min, .min, .min]
     var lastLevel: Double?
+    var lastLevelTs: Int64?
+    var distanceAtLastLevel = 0.0
+    /// More than odometer rounding and GPS-free creep: the vehicle really went somewhere.
+    static let unseenDriveKm = 0.5
     var peakLevel = 0.0
     var refuelDistanceKm: Double?
     var refuelLevelAfter: Double?
@@ -48,17 +52,40 @@ public struct FuelDetector: Sendable, Equatable {
         if let a = stuck.observe(raw: raw, ts: r.ts, distanceKm: motion.distanceKm, litres: level, t, vehicleID: vehicleID) {
             events.append(.anomaly(a))
         }
-        let (inDropout, flag) = dropout.observe(level: level, ts: r.ts, lastLevel: lastLevel, t, vehicleID: vehicleID)
+        // A frozen probe says nothing about the level; when it thaws, the jump to the true level is
+        // neither a fill nor a theft, so the level history starts afresh.
+        if stuck.isStuck { return events }
+        if stuck.released { steps = LevelStepTracker() }
+        let settled = motion.isSettled(at: r.ts, t)
+        // While driving, slosh can show an almost empty tank as 0: only a zero well above that range
+        // (judged on the trip's median, not one reading) is a dropout.
+        let driving = !settled && motion.ignition != false
+        let reference = driving ? (steps.tripLevel ?? lastLevel) : lastLevel
+        let (inDropout, flag) = dropout.observe(level: level, ts: r.ts, lastLevel: reference, driving: driving, t,
+                                                vehicleID: vehicleID)
         if let f = flag { events.append(.anomaly(f)) }
         guard !inDropout else { return events }
+        let afterGap = flag != nil || lastLevelTs.map { r.ts - $0 > t.gapMs } ?? false
+        // A plain data gap (not a dropout, whose zeros cover it) over which the odometer advanced: the
+        // vehicle drove unseen, so levels on both sides are not comparable.
+        if afterGap, flag == nil, motion.distanceKm - distanceAtLastLevel > Self.unseenDriveKm { steps.movedUnseen() }
         lastLevel = level
+        lastLevelTs = r.ts
+        distanceAtLastLevel = motion.distanceKm
         peakLevel = max(peakLevel, level)
 
-        let step = motion.isSettled(at: r.ts, t)
-            ? steps.settled(level, ts: r.ts, ignitionOn: motion.ignition == true, t)
-            : steps.unsettled(level, ts: r.ts, t)
-        if let s = step { events.append(.transaction(transaction(s))) }
+        let found = settled
+            ? steps.settled(level, ts: r.ts, ignitionOn: motion.ignition == true, afterGap: afterGap,
+                            distanceKm: motion.distanceKm, t)
+            : steps.unsettled(level, ts: r.ts, stillUntil: motion.lastStillTs ?? .min, distanceKm: motion.distanceKm, t)
+        for s in found { events.append(.transaction(transaction(s))) }
         return events
+    }
+
+    /// The end of a finite stream (a test run, a replay): report a change still held open for joining.
+    /// A running pipeline never calls this; the next reading reports it.
+    public mutating func finish() -> [FuelEvent] {
+        steps.finish(thresholds).map { [.transaction(transaction($0))] } ?? []
     }
 
     /// Litres whichever way the unit reports them; the raw value is kept for exact-repeat checks.
@@ -71,7 +98,7 @@ public struct FuelDetector: Sendable, Equatable {
     mutating func transaction(_ s: LevelStep) -> FuelTransaction {
         var tx = FuelTransaction(kind: s.up ? .refuel : .drain, vehicleID: vehicleID, startedAt: s.startedAt,
                                  endedAt: s.endedAt, volumeL: s.volume, levelBeforeL: s.levelBefore,
-                                 levelAfterL: s.levelAfter, moving: false, odometerKm: motion.odometerKm,
+                                 levelAfterL: s.levelAfter, moving: s.moving, odometerKm: motion.odometerKm,
                                  lat: motion.lat, lon: motion.lon)
         if s.up {
             // Consumption between refuels = level after the last one − level before this one − drains.

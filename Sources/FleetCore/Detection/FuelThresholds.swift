@@ -18,12 +18,21 @@ public struct FuelThresholds: Sendable, Equatable {
     public var refuelMinL: Double
     /// Smallest drain reported (absolute litres and % of tank, whichever is larger), as fleets set it.
     public var drainMinL: Double
-    /// A level taken while driving (median of the trip's last readings) can be off by slosh of a few %
-    /// of the tank: changes judged against it must exceed the minimum by this much more.
+    /// A level taken while driving (median of the trip's last readings) can be off by slosh: braking into
+    /// the stop (≈ 1 m/s²) tilts the surface by 2–3 % of the tank per m/s². Changes judged against such a
+    /// level must exceed the minimum by this much more.
     public var sloshAllowanceL: Double
+    /// No road vehicle has a range under ~500 km on a full tank: it burns at most 0.2 % of its tank per km.
+    public var maxBurnPerKmL: Double
+    /// A drain on the road must exceed that bound by twice the parked minimum (two stop levels, each
+    /// with its own noise, and a trip's worth of thermal change).
+    public var movingDrainMinL: Double
     /// Idling burns ≈ 1 % of the tank per hour on cars and trucks alike; 2 % is a safe upper bound, so
     /// idling never looks like a drain.
     public var idleBurnLph: Double
+    /// A drop must be seen settled this long before it counts as a parked drain: siphoning or a leak
+    /// takes minutes, while a dip at a red light is noise.
+    public var drainHoldMs: Int64 = 120_000
     /// Steps of one fill or drain closer than this are one event (Wialon's join interval).
     public var joinMs: Int64 = 300_000
     /// A change still unresolved after this long is closed with what is known.
@@ -41,6 +50,13 @@ public struct FuelThresholds: Sendable, Equatable {
     public var nearZeroL: Double
     /// A fall to zero only counts as a dropout from a level clearly above empty.
     public var dropoutFromL: Double
+    /// While driving, slosh moves the reading by 5–20 % of the tank: a zero is judged against the trip's
+    /// median level, which must be above this, and must last a few readings (slosh passes in seconds).
+    public var movingDropoutFromL: Double
+    public var dropoutMinReadingsDriving = 3
+    /// No level for longer than any unit's parked reporting period (≤ 60 s) plus margin: something may
+    /// have happened unseen, so the next stop is judged against the last known level.
+    public var gapMs: Int64 = 300_000
 
     /// Defaults for a tank of `capacityL` litres.
     public init(capacityL c: Double) {
@@ -49,16 +65,20 @@ public struct FuelThresholds: Sendable, Equatable {
         drainMinL = max(5, 0.02 * c)
         // Never above the smallest drain worth reporting, or small drains could not start an event.
         triggerL = min(max(1.5, 0.015 * c), 0.75 * drainMinL)
-        sloshAllowanceL = 0.06 * c
+        sloshAllowanceL = 0.04 * c
         idleBurnLph = 0.02 * c
+        maxBurnPerKmL = 0.002 * c
+        movingDrainMinL = 2 * drainMinL
         nearZeroL = max(0.3, 0.01 * c)
         dropoutFromL = max(3, 0.05 * c)
+        movingDropoutFromL = max(3, 0.1 * c)
     }
 
     public func applying(_ o: FuelThresholdOverrides) -> FuelThresholds {
         var t = self
         if let v = o.refuelMinL { t.refuelMinL = v }
-        if let v = o.drainMinL { t.drainMinL = v }
+        if let v = o.drainMinL { t.drainMinL = v; t.movingDrainMinL = 2 * v }
+        if let v = o.maxBurnPerKmL { t.maxBurnPerKmL = v }
         if let v = o.triggerL { t.triggerL = v }
         if let v = o.idleBurnLph { t.idleBurnLph = v }
         if let v = o.stuckMinDistanceKm { t.stuckMinDistanceKm = v }
@@ -73,15 +93,17 @@ public struct FuelThresholdOverrides: Sendable, Equatable {
     public var drainMinL: Double?
     public var triggerL: Double?
     public var idleBurnLph: Double?
+    public var maxBurnPerKmL: Double?
     public var stuckMinDistanceKm: Double?
     public var settleAfterMotionMs: Int64?
 
     public init(refuelMinL: Double? = nil, drainMinL: Double? = nil, triggerL: Double? = nil, idleBurnLph: Double? = nil,
-                stuckMinDistanceKm: Double? = nil, settleAfterMotionMs: Int64? = nil) {
+                maxBurnPerKmL: Double? = nil, stuckMinDistanceKm: Double? = nil, settleAfterMotionMs: Int64? = nil) {
         self.refuelMinL = refuelMinL
         self.drainMinL = drainMinL
         self.triggerL = triggerL
         self.idleBurnLph = idleBurnLph
+        self.maxBurnPerKmL = maxBurnPerKmL
         self.stuckMinDistanceKm = stuckMinDistanceKm
         self.settleAfterMotionMs = settleAfterMotionMs
     }

@@ -7,4 +7,10 @@ public struct LevelStep: Sendable, Equatable {
     public var levelAfter: Double
     /// Litres added (up) or lost beyond idle burn (down).
     public var volume: Double
+    /// Lost while driving (judged stop to stop), not while parked.
+    public var moving = false
+    /// The volume it must reach to be reported (minimum plus any slosh allowance).
+    var minVolume = 0.0
+    /// How long the new level was seen settled: siphoning takes minutes, a noise dip at a red light does not hold.
+    var heldMs: Int64 = 0
 }

@@ -16,6 +16,8 @@ public struct LevelStepTracker: Sendable, Equatable {
         var post = LevelBuffer(capacity: 9)
         var ignitionOnMs: Int64 = 0
         var lastTs: Int64
+        /// Siphoning is done with the engine off; a dip with the engine running all along must hold longer.
+        var ignitionOffSeen = false
     }
 
     /// Settled readings of the current stop.
@@ -29,30 +31,57 @@ public struct LevelStepTracker: Sendable, Equatable {
     var calmLevel = 0.0
     var calmCount = 0
     var lastSettledTs: Int64 = 0
+    /// The trip's level when the current stop began.
+    var stopPrior: Double?
     var excursion: Excursion?
+    var trips = TripLossCheck()
+    var pending: LevelStep?
+    /// When the pending step was closed: the join interval runs from there.
+    var pendingAt: Int64 = 0
 
     public init() {}
 
     /// Only the last three minutes of driving describe the level at the stop.
     static let tripTailMs: Int64 = 180_000
 
-    /// A settled reading: the vehicle stands still and the surface is flat.
-    public mutating func settled(_ x: Double, ts: Int64, ignitionOn: Bool, _ t: FuelThresholds) -> LevelStep? {
+    /// The level at the end of the trip so far (median of its last minutes), if any.
+    public var tripLevel: Double? {
+        trip.lastTime.flatMap { trip.median(since: $0 - Self.tripTailMs) }
+    }
+
+    /// A settled reading: the vehicle stands still and the surface is flat. `afterGap`: readings were
+    /// missing just before (a dropout, zeros with the ignition off, an outage), so something may have
+    /// happened unseen since the last level.
+    public mutating func settled(_ x: Double, ts: Int64, ignitionOn: Bool, afterGap: Bool, distanceKm: Double,
+                                 _ t: FuelThresholds) -> [LevelStep] {
+        let a = flush(at: ts, t)
+        let b = settledStep(x, ts: ts, ignitionOn: ignitionOn, afterGap: afterGap, distanceKm: distanceKm, t)
+        return [a, b].compactMap { $0 }
+    }
+
+    mutating func settledStep(_ x: Double, ts: Int64, ignitionOn: Bool, afterGap: Bool, distanceKm: Double,
+                              _ t: FuelThresholds) -> LevelStep? {
         defer { lastSettledTs = ts }
         if !inStop {
             inStop = true
             still.removeAll()
-            if let last = trip.lastTime, let prior = trip.median(since: last - Self.tripTailMs) {
+            stopPrior = tripLevel
+            if afterGap { trips.cancel() }
+            if afterGap, let prior = stopPrior, let last = trip.lastTime {
+                // Judge the stop against the trip's level: a fill or theft may hide in the gap.
                 ref = prior
                 refFromTrip = true
                 calmTs = last
                 calmLevel = prior
                 calmCount = 0
+            } else {
+                // An ordinary arrival: the first settled reading is the stop's level.
+                ref = nil
             }
         }
         still.append(x, at: ts)
         if var e = excursion {
-            if ignitionOn { e.ignitionOnMs += ts - e.lastTs }
+            if ignitionOn { e.ignitionOnMs += ts - e.lastTs } else { e.ignitionOffSeen = true }
             e.lastTs = ts
             e.post.append(x, at: ts)
             let level = e.post.median(last: 3)!
@@ -61,7 +90,10 @@ public struct LevelStepTracker: Sendable, Equatable {
                 e.lastChangeTs = ts
                 e.lastChangeLevel = level
             }
+            // Settled: no step for a join interval, and the oldest and newest readings kept agree (a slow
+            // drain keeps them apart even when no single step stands out of the noise).
             let quiet = ts - e.lastChangeTs >= t.joinMs && e.post.count >= 3
+                && abs(level - Self.median(e.post.levels.prefix(3))) <= t.calmBandL
             if quiet || ts - e.startedAt >= t.maxEventMs { return resolve(e, at: ts, t) }
             excursion = e
             return nil
@@ -85,29 +117,85 @@ public struct LevelStepTracker: Sendable, Equatable {
             ref = r + alpha * (f - r)
             calmTs = ts
             calmLevel = ref!
+            // Three calm readings pin the stop's level: judge the trip that led here.
+            if calmCount >= 3 { return trips.tripEnds(level: calmLevel, ts: ts, km: distanceKm, t) }
             return nil
         } else if abs(d) < t.triggerL {
             if ts - calmTs > t.reanchorMs { adopt(f, at: ts, count: 1) }
             return nil
         }
+        if d < 0, !refFromTrip, calmCount < 3 {
+            // One or two readings do not pin a level to drain precision (full probe noise each): a drop
+            // this early in a stop re-anchors on the stop's median instead of starting a drain.
+            adopt(still.median()!, at: ts, count: still.count)
+            return nil
+        }
         var e = Excursion(up: d > 0, before: calmLevel, beforeFromTrip: refFromTrip, startedAt: calmTs,
-                          lastChangeTs: ts, lastChangeLevel: x, lastTs: ts)
+                          lastChangeTs: ts, lastChangeLevel: f, lastTs: ts, ignitionOffSeen: !ignitionOn)
+        if e.up, !refFromTrip, calmCount <= 1, let p = stopPrior, p < calmLevel - t.calmBandL {
+            // The stop's first settled reading was already part of the fill (it began within a minute of
+            // stopping): the level before is the trip's, with its slosh allowance.
+            e.before = p
+            e.beforeFromTrip = true
+        }
+        // Readings since the last calm one already belong to the new level (a jump can first show as a
+        // lone outlier the median ignores).
+        for i in 0..<still.count where still.times[i] > calmTs && still.times[i] < ts {
+            e.post.append(still.levels[i], at: still.times[i])
+        }
         e.post.append(x, at: ts)
         excursion = e
         return nil
     }
 
+    /// The vehicle drove while no level was seen (an outage, readings kept from the detectors): the
+    /// stop's level and the trip's are no longer comparable with what comes next.
+    public mutating func movedUnseen() {
+        inStop = false
+        excursion = nil
+        trip.removeAll()
+        trips.cancel()
+        ref = nil
+        refFromTrip = false
+    }
+
     /// A reading while driving or before the fuel has settled: ends a stop and feeds the trip level.
-    public mutating func unsettled(_ x: Double, ts: Int64, _ t: FuelThresholds) -> LevelStep? {
+    /// `stillUntil`: the last report that the vehicle stood still; readings after it may already slosh
+    /// (a GPS on another channel reports the start up to a period late).
+    public mutating func unsettled(_ x: Double, ts: Int64, stillUntil: Int64, distanceKm: Double,
+                                   _ t: FuelThresholds) -> [LevelStep] {
+        let a = flush(at: ts, t)
+        let b = unsettledStep(x, ts: ts, stillUntil: stillUntil, distanceKm: distanceKm, t)
+        return [a, b].compactMap { $0 }
+    }
+
+    mutating func unsettledStep(_ x: Double, ts: Int64, stillUntil: Int64, distanceKm: Double,
+                                _ t: FuelThresholds) -> LevelStep? {
         var out: LevelStep?
-        if let e = excursion { out = resolve(e, at: ts, t) }
+        if var e = excursion {
+            var post = LevelBuffer(capacity: e.post.capacity)
+            for i in 0..<e.post.count where e.post.times[i] <= stillUntil {
+                post.append(e.post.levels[i], at: e.post.times[i])
+            }
+            e.post = post
+            // Two clean settled readings at least, or the change cannot be judged.
+            if e.post.count >= 2 { out = resolve(e, at: ts, t) } else { excursion = nil }
+        }
         if inStop {
             inStop = false
             trip.removeAll()
+            // A trip starts from this stop's level only if the stop had one of its own.
+            if let r = ref, !refFromTrip, calmCount >= 2 {
+                trips.tripBegins(level: r, ts: calmTs, km: distanceKm)
+            } else {
+                trips.cancel()
+            }
         }
         trip.append(x, at: ts)
         return out
     }
+
+    static func median(_ s: ArraySlice<Double>) -> Double { LevelBuffer.median(s) }
 
     mutating func adopt(_ level: Double, at ts: Int64, count: Int) {
         ref = level
@@ -117,21 +205,53 @@ public struct LevelStepTracker: Sendable, Equatable {
         calmCount = count
     }
 
+    /// Closes an excursion into a candidate step; steps of one direction within the join interval are one
+    /// event (a fill with nozzle pauses, a drain the noise split), judged on the joined volume.
     mutating func resolve(_ e: Excursion, at ts: Int64, _ t: FuelThresholds) -> LevelStep? {
         excursion = nil
+        trips.cancel()
         let after = e.post.median(last: 5)!
         adopt(after, at: e.post.lastTime ?? ts, count: min(e.post.count, 5))
         let allowance = e.beforeFromTrip ? t.sloshAllowanceL : 0
-        if e.up {
-            let v = after - e.before
-            guard v >= t.refuelMinL + allowance else { return nil }
-            return LevelStep(up: true, startedAt: e.startedAt, endedAt: e.lastChangeTs, levelBefore: e.before,
-                             levelAfter: after, volume: v)
-        }
         let idle = t.idleBurnLph * Double(e.ignitionOnMs) / 3_600_000
-        let v = e.before - after - idle
-        guard v >= t.drainMinL + allowance else { return nil }
-        return LevelStep(up: false, startedAt: e.startedAt, endedAt: e.lastChangeTs, levelBefore: e.before,
-                         levelAfter: after, volume: v)
+        var c = LevelStep(up: e.up, startedAt: e.startedAt, endedAt: e.lastChangeTs, levelBefore: e.before,
+                          levelAfter: after, volume: e.up ? after - e.before : e.before - after - idle)
+        c.minVolume = (e.up ? t.refuelMinL : t.drainMinL) + allowance
+        c.heldMs = (e.post.lastTime ?? ts) - (e.post.times.first ?? ts)
+        // Only a drop seen with the engine running all along, within a stop, needs to prove it holds: across
+        // a gap (zeros overnight) or with the ignition off it is no red-light dip.
+        if e.beforeFromTrip || e.ignitionOffSeen { c.heldMs = max(c.heldMs, t.drainHoldMs) }
+        if var p = pending, p.up == c.up, c.startedAt - pendingAt <= t.joinMs {
+            p.endedAt = c.endedAt
+            p.levelAfter = c.levelAfter
+            p.volume += c.volume
+            p.minVolume = max(p.minVolume, c.minVolume)
+            p.heldMs = max(p.heldMs, c.heldMs)
+            pending = p
+            pendingAt = ts
+            return nil
+        }
+        let out = pending.flatMap { Self.accept($0, t) }
+        pending = c
+        pendingAt = ts
+        return out
+    }
+
+    /// Reports the pending step once no further step can join it.
+    mutating func flush(at ts: Int64, _ t: FuelThresholds) -> LevelStep? {
+        guard let p = pending, excursion == nil, ts - pendingAt > t.joinMs else { return nil }
+        pending = nil
+        return Self.accept(p, t)
+    }
+
+    /// The end of a finite stream: report what is pending.
+    public mutating func finish(_ t: FuelThresholds) -> LevelStep? {
+        defer { pending = nil }
+        return pending.flatMap { Self.accept($0, t) }
+    }
+
+    static func accept(_ s: LevelStep, _ t: FuelThresholds) -> LevelStep? {
+        guard s.volume >= s.minVolume, s.up || s.heldMs >= t.drainHoldMs else { return nil }
+        return s
     }
 }

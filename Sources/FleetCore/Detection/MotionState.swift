@@ -8,8 +8,9 @@ public struct MotionState: Sendable, Equatable {
     public var odometerKm: Double?
     public var lat: Double?
     public var lon: Double?
-    /// Last device time the vehicle was seen moving.
+    /// Last device time the vehicle was seen moving, and last time a report said it stood still.
     public var lastMovingTs: Int64?
+    public var lastStillTs: Int64?
     /// Distance driven, summed from plausible odometer increments (rollbacks and jumps are not driving).
     public var distanceKm = 0.0
     var odometerTs: Int64?
@@ -23,7 +24,13 @@ public struct MotionState: Sendable, Equatable {
         if let i = r.ignition { ignition = i }
         if let s = r.speedKmh {
             speedKmh = s
-            if s > stationaryBelowKmh && ignition != false { lastMovingTs = max(lastMovingTs ?? r.ts, r.ts) }
+            if s > stationaryBelowKmh && ignition != false {
+                lastMovingTs = max(lastMovingTs ?? r.ts, r.ts)
+            } else {
+                lastStillTs = max(lastStillTs ?? r.ts, r.ts)
+            }
+        } else if r.ignition == false {
+            lastStillTs = max(lastStillTs ?? r.ts, r.ts)
         }
         if let la = r.lat, let lo = r.lon { lat = la; lon = lo }
         if let o = r.odometerKm {

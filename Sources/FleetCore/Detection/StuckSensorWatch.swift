@@ -7,7 +7,12 @@ public struct StuckSensorWatch: Sendable, Equatable {
     var sinceTs: Int64 = 0
     var sinceKm = 0.0
     var repeats = 0
+    var movingSinceTs: Int64?
     var flagged = false
+    /// The reading that just ended a flagged frozen run: the levels before it were not measurements.
+    public private(set) var released = false
+    /// Inside a run already flagged as stuck.
+    public var isStuck: Bool { flagged }
 
     public init() {}
 
@@ -15,58 +20,24 @@ public struct StuckSensorWatch: Sendable, Equatable {
     public mutating func observe(raw: Double, ts: Int64, distanceKm: Double, litres: Double,
                                  _ t: FuelThresholds, vehicleID: String) -> FuelAnomaly? {
         guard raw == value else {
+            released = flagged
             value = raw
             sinceTs = ts
             sinceKm = distanceKm
             repeats = 1
+            movingSinceTs = nil
             flagged = false
             return nil
         }
+        released = false
         repeats += 1
         let driven = distanceKm - sinceKm
+        if driven > 0 && movingSinceTs == nil { movingSinceTs = ts }
         guard !flagged, repeats >= t.stuckMinReadings, driven >= t.stuckMinDistanceKm else { return nil }
         flagged = true
-        return FuelAnomaly(kind: .fuelSensorStuck, vehicleID: vehicleID, ts: sinceTs, severity: "warning",
+        // The incident is the frozen level on the road: it starts when driving started within the run
+        // (a parked tank legitimately reads the same for hours).
+        return FuelAnomaly(kind: .fuelSensorStuck, vehicleID: vehicleID, ts: movingSinceTs ?? sinceTs, severity: "warning",
                            value: litres, expected: nil, durationMs: ts - sinceTs, readings: repeats, distanceKm: driven)
-    }
-}
-
-/// Tracks a level that fell to about zero from well above it, and flags it once it comes back.
-///
-/// Readings inside the dropout are not levels: the detector skips them and compares the levels on
-/// both sides, so a refuel or theft hidden behind the zeros is still measured.
-public struct DropoutWatch: Sendable, Equatable {
-    public private(set) var active = false
-    var startTs: Int64 = 0
-    var lowest = 0.0
-    var levelBefore = 0.0
-    var count = 0
-
-    public init() {}
-
-    /// Returns whether the reading belongs to a dropout (and must not be used as a level), and the flag
-    /// when this reading ends one.
-    public mutating func observe(level: Double, ts: Int64, lastLevel: Double?, _ t: FuelThresholds,
-                                 vehicleID: String) -> (inDropout: Bool, flag: FuelAnomaly?) {
-        if active {
-            // Back when the probe reads a real level again: above the empty band and the dropout threshold.
-            if level > max(t.nearZeroL * 2, min(t.dropoutFromL, levelBefore * 0.5)) {
-                active = false
-                let flag = FuelAnomaly(kind: .fuelDropout, vehicleID: vehicleID, ts: startTs, severity: "warning",
-                                       value: lowest, expected: levelBefore, durationMs: ts - startTs, readings: count,
-                                       distanceKm: nil)
-                return (false, flag)
-            }
-            count += 1
-            lowest = min(lowest, level)
-            return (true, nil)
-        }
-        guard level <= t.nearZeroL, let before = lastLevel, before >= t.dropoutFromL else { return (false, nil) }
-        active = true
-        startTs = ts
-        lowest = level
-        levelBefore = before
-        count = 1
-        return (true, nil)
     }
 }

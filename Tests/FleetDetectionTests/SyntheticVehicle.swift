@@ -1,0 +1,94 @@
+import FleetCore
+
+/// SplitMix64 with a Box–Muller normal: reproducible noise for property tests.
+struct TestRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+
+    mutating func normal(_ sd: Double) -> Double {
+        let u1 = max(unit(), 1e-12), u2 = unit()
+        return sd * (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
+    }
+}
+
+/// A hand-built telemetry stream: stops and drives with a true level that the test controls.
+struct SyntheticVehicle {
+    var id = "t1"
+    var tankL: Double
+    /// Probe noise σ as a fraction of the tank.
+    var noise: Double
+    var rng: TestRandom
+    var ts: Int64 = 1_767_225_600_000
+    var odometer = 10_000.0
+    var level: Double
+    var readings: [Reading] = []
+
+    init(tankL: Double, level: Double, noise: Double, seed: UInt64) {
+        self.tankL = tankL
+        self.level = level
+        self.noise = noise
+        rng = TestRandom(seed: seed)
+    }
+
+    mutating func emit(speed: Double, ignition: Bool, extra: Double = 0) {
+        var v = level + extra + rng.normal(noise * tankL)
+        v = (min(max(v, 0), tankL) * 10).rounded() / 10
+        readings.append(Reading(vehicleID: id, channel: .telemetry, ts: ts, fuelL: v, odometerKm: odometer,
+                                lat: 48.1, lon: 11.5, speedKmh: speed, ignition: ignition))
+    }
+
+    /// Parked with the ignition off, one reading a minute; `flowLpm` moves fuel in or out meanwhile.
+    mutating func park(minutes: Int, flowLpm: Double = 0, periodS: Int64 = 60) {
+        let steps = Int64(minutes) * 60 / periodS
+        for _ in 0..<steps {
+            ts += periodS * 1000
+            level = min(max(level + flowLpm * Double(periodS) / 60, 0), tankL)
+            emit(speed: 0, ignition: false)
+        }
+    }
+
+    /// Driving at 50 km/h with readings every 10 s; burns `lPer100` and sloshes by `slosh` × tank.
+    mutating func drive(minutes: Int, lPer100: Double = 10, slosh: Double = 0.03) {
+        for i in 0..<(minutes * 6) {
+            ts += 10_000
+            odometer += 50.0 / 360
+            level -= lPer100 * 50.0 / 360 / 100
+            let s = slosh * tankL * _sin(Double(i) * 0.7) + rng.normal(slosh * tankL / 2)
+            emit(speed: 50, ignition: true, extra: s)
+        }
+        // Braking to the stop.
+        ts += 10_000
+        emit(speed: 0, ignition: true, extra: -slosh * tankL)
+    }
+
+    /// A day-like pattern: drive, stop, drive, with nothing but consumption happening.
+    mutating func ordinaryDay(stops: Int) {
+        for _ in 0..<stops {
+            drive(minutes: 25)
+            park(minutes: 30)
+        }
+    }
+}
+
+func runDetector(_ readings: [Reading], tankL: Double?) -> (events: [FuelEvent], detector: FuelDetector) {
+    var d = FuelDetector(vehicleID: "t1", capacityL: tankL)
+    var out: [FuelEvent] = []
+    for r in readings { out += d.process(r) }
+    out += d.finish()
+    return (out, d)
+}
+
+extension FuelEvent {
+    var transaction: FuelTransaction? { if case .transaction(let t) = self { t } else { nil } }
+    var anomaly: FuelAnomaly? { if case .anomaly(let a) = self { a } else { nil } }
+}
