@@ -1,25 +1,5 @@
 import FleetCore
-
-/// SplitMix64 with a Box–Muller normal: reproducible noise for property tests.
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-
-    mutating func normal(_ sd: Double) -> Double {
-        let u1 = max(unit(), 1e-12), u2 = unit()
-        return sd * (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
-    }
-}
+import FleetSim
 
 /// A hand-built telemetry stream: stops and drives with a true level that the test controls.
 struct SyntheticVehicle {
@@ -27,7 +7,7 @@ struct SyntheticVehicle {
     var tankL: Double
     /// Probe noise σ as a fraction of the tank.
     var noise: Double
-    var rng: TestRandom
+    var rng: SimRandom
     var ts: Int64 = 1_767_225_600_000
     var odometer = 10_000.0
     var level: Double
@@ -37,11 +17,11 @@ struct SyntheticVehicle {
         self.tankL = tankL
         self.level = level
         self.noise = noise
-        rng = TestRandom(seed: seed)
+        rng = SimRandom(seed: seed)
     }
 
     mutating func emit(speed: Double, ignition: Bool, extra: Double = 0) {
-        var v = level + extra + rng.normal(noise * tankL)
+        var v = level + extra + rng.normal(0, noise * tankL)
         v = (min(max(v, 0), tankL) * 10).rounded() / 10
         readings.append(Reading(vehicleID: id, channel: .telemetry, ts: ts, fuelL: v, odometerKm: odometer,
                                 lat: 48.1, lon: 11.5, speedKmh: speed, ignition: ignition))
@@ -63,7 +43,7 @@ struct SyntheticVehicle {
             ts += 10_000
             odometer += 50.0 / 360
             level -= lPer100 * 50.0 / 360 / 100
-            let s = slosh * tankL * _sin(Double(i) * 0.7) + rng.normal(slosh * tankL / 2)
+            let s = slosh * tankL * _sin(Double(i) * 0.7) + rng.normal(0, slosh * tankL / 2)
             emit(speed: 50, ignition: true, extra: s)
         }
         // Braking to the stop.
