@@ -57,12 +57,13 @@ stack_stop_postgres() {
 # Starts the broker of DIR in the background and waits until PORT accepts connections.
 stack_launch_mosquitto() {
     local dir=$1 port=$2
+    rm -f "$dir/mqtt/pid"
     mosquitto -c "$dir/mqtt/mosquitto.conf" -d || return 1
+    # The daemon writes its own pid (pgrep would also catch the parent while it forks).
     for _ in $(seq 1 100); do
-        (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
+        [ -s "$dir/mqtt/pid" ] && (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
         sleep 0.1
     done
-    pgrep -f "mosquitto -c $dir/mqtt/mosquitto.conf" >"$dir/mqtt/pid"
 }
 
 stack_start_mosquitto() {
@@ -96,6 +97,7 @@ log_type error
 log_type warning
 log_type notice
 user root
+pid_file $dir/mqtt/pid
 listener $tls_port 127.0.0.1
 cafile $dir/mqtt/ca.crt
 certfile $dir/mqtt/server.crt

@@ -28,7 +28,16 @@ enum TestStack {
         var cArgs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         var pid: pid_t = 0
-        guard posix_spawn(&pid, "/bin/bash", nil, nil, &cArgs, environ) == 0 else {
+        // The test process blocks signals in its threads; a broker started from here must not
+        // inherit that mask, or it ignores the SIGTERM that stops it later.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        posix_spawnattr_setsigmask(&attr, &unblocked)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK))
+        guard posix_spawn(&pid, "/bin/bash", nil, &attr, &cArgs, environ) == 0 else {
             throw TestFailure("cannot run bash for \(function)")
         }
         var status: Int32 = 0
