@@ -44,7 +44,7 @@ let package = Package(
             path: "sql",
             
             sources: ["Migrations.swift"],
-            resources: [.embedInCode("001_init.sql")],
+            resources: [.embedInCode("001_init.sql"), .embedInCode("002_detection.sql")],
             swiftSettings: strict
         ),
         .target(
@@ -87,7 +87,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore", "FleetSim"], swiftSettings: strict),
-        .testTarget(name: "FleetIngestTests", dependencies: ["FleetIngest", "FleetSim"], swiftSettings: strict),
+        .testTarget(name: "FleetIngestTests", dependencies: ["FleetIngest", "FleetMigrations", "FleetSim"], swiftSettings: strict),
         .testTarget(name: "FleetSimTests", dependencies: ["FleetSim"], swiftSettings: strict),
         // Detectors judged against the simulator's ground truth, without I/O.
         .testTarget(name: "FleetDetectionTests", dependencies: ["FleetCore", "FleetSim"], swiftSettings: strict),

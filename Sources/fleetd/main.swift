@@ -80,6 +80,8 @@ struct SettingsOptions: ParsableArguments {
     @Option(help: "Largest accepted MQTT message (default 256KiB).") var maxPayloadBytes: String?
     @Option(help: "Most readings in one array message (default 1000).") var maxReadings: String?
     @Option(help: "How late a reading may arrive and still be put in order (default 10s).") var reorderWindow: String?
+    @Option(help: "Run the detectors: on or off (readings only) (default on).") var detection: String?
+    @Option(help: "How often detector state is stored; a restart replays at most this much (default 30s).") var snapshotInterval: String?
     @Option(help: "How long shutdown waits for PostgreSQL before leaving the rest for replay (default 10s).") var shutdownTimeout: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
     @Option(help: "text or json (default text).") var logFormat: String?
@@ -94,6 +96,7 @@ struct SettingsOptions: ParsableArguments {
             ("spool-size", spoolSize), ("spool-high-water", spoolHighWater), ("spool-sync-interval", spoolSyncInterval),
             ("batch-size", batchSize), ("batch-delay", batchDelay), ("max-payload-bytes", maxPayloadBytes),
             ("max-readings", maxReadings), ("reorder-window", reorderWindow), ("shutdown-timeout", shutdownTimeout),
+            ("detection", detection), ("snapshot-interval", snapshotInterval),
             ("log-level", logLevel), ("log-format", logFormat),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { k, v in v.map { (k, $0) } })

@@ -11,21 +11,20 @@ import Testing
     /// A vehicle driving north at ~36 km/h: one telemetry reading a second.
     static func drive(_ n: Int, vehicle: String = "v") -> [Reading] {
         (0..<n).map { i in
-            Reading(vehicleID: vehicle, channel: .telemetry, ts: t0 + Int64(i) * 1000, fuelL: 100,
+            // Burning 10 L/100 km: a level frozen while driving would rightly be a stuck sensor.
+            Reading(vehicleID: vehicle, channel: .telemetry, ts: t0 + Int64(i) * 1000, fuelL: 100 - Double(i) * 0.001,
                     odometerKm: 1000 + Double(i) * 0.01, lat: 52 + Double(i) * 0.00009, lon: 13, speedKmh: 36)
         }
     }
 
     static func detect(_ readings: [Reading], arrivals: [Int64]? = nil, window: Int64 = 10_000) -> [Anomaly] {
-        var state = VehicleState(windowMs: window)
-        var out: [Anomaly] = []
+        var fleet = FleetDetection(windowMs: window)
+        var events: [DetectionEvent] = []
         for (i, r) in readings.enumerated() {
-            let at = arrivals?[i] ?? r.ts
-            out += VehicleEngine.accept(r, arrivalMs: at, state: &state).1
-            out += VehicleEngine.advance(nowMs: at, state: &state)
+            _ = fleet.ingest(r, arrivalMs: arrivals?[i] ?? r.ts, into: &events)
         }
-        out += VehicleEngine.advance(nowMs: .max / 2, state: &state)
-        return out
+        fleet.flushAll(into: &events)
+        return events.compactMap { if case .anomaly(let a) = $0 { a } else { nil } }
     }
 
     @Test func aCleanDriveRaisesNothing() {
@@ -69,14 +68,15 @@ import Testing
     }
 
     @Test func clockSkewIsFlaggedOncePerIncident() {
-        var state = VehicleState(windowMs: 10_000)
-        var found: [Anomaly] = []
+        var readings: [Reading] = []
+        var arrivals: [Int64] = []
         for i in 0..<100 {
             let arrival = Self.t0 + Int64(i) * 1000
             let ahead: Int64 = (20..<60).contains(i) ? 3_600_000 : 0
-            let r = Reading(vehicleID: "v", channel: .fuel, ts: arrival + ahead, fuelL: 50)
-            found += VehicleEngine.accept(r, arrivalMs: arrival, state: &state).1
+            readings.append(Reading(vehicleID: "v", channel: .fuel, ts: arrival + ahead, fuelL: 50))
+            arrivals.append(arrival)
         }
+        let found = Self.detect(readings, arrivals: arrivals)
         #expect(found.map(\.kind) == [.clockSkew])
         #expect(found.first?.value == 3600)
     }
@@ -96,9 +96,10 @@ import Testing
     }
 
     @Test func stateSurvivesAJSONRoundTrip() throws {
-        var state = VehicleState(windowMs: 10_000)
-        for r in Self.drive(50) { _ = VehicleEngine.accept(r, arrivalMs: r.ts, state: &state) }
-        _ = VehicleEngine.advance(nowMs: Self.t0 + 45_000, state: &state)
+        var fleet = FleetDetection(windowMs: 10_000)
+        var events: [DetectionEvent] = []
+        for r in Self.drive(50) { _ = fleet.ingest(r, arrivalMs: r.ts, into: &events) }
+        let state = try #require(fleet.vehicles["v"])
         let data = try JSONEncoder().encode(state)
         let back = try JSONDecoder().decode(VehicleState.self, from: data)
         #expect(back == state)

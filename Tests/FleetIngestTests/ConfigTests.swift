@@ -20,7 +20,7 @@ import Testing
         #expect(c.pipeline.batchSize == 5000 && c.pipeline.batchDelay == .milliseconds(100))
         #expect(c.pipeline.postgresURL == "" && c.pipeline.schema == "public")
         #expect(c.pipeline.limits.maxBytes == 256 * 1024 && c.pipeline.limits.maxReadings == 1000)
-        #expect(c.reorderWindow == .seconds(10))
+        #expect(c.pipeline.reorderWindow == .seconds(10))
     }
 
     @Test func flagsBeatEnvironmentBeatFileBeatDefaults() async throws {

@@ -1,4 +1,5 @@
 import FleetIngest
+import FleetMigrations
 import Foundation
 import Testing
 
@@ -256,9 +257,9 @@ struct EndToEndTests {
         let again = try runFleetd(["migrate", "--postgres-url", db.url])
         #expect(again.status == 0)
         #expect(again.stdout.contains("up to date"))
-        #expect(try db.count("SELECT count(*) FROM schema_migrations") == 1)
+        #expect(try db.count("SELECT count(*) FROM schema_migrations") == Migrations.all.count)
         for table in ["readings", "fuel_transactions", "anomalies", "maintenance_alerts", "rejected_messages", "vehicles",
-                      "maintenance_plans", "service_records"] {
+                      "maintenance_plans", "service_records", "vehicle_state", "detector_checkpoint", "detector_ticks"] {
             #expect(try db.count("SELECT count(*) FROM information_schema.tables WHERE table_name = '\(table)'") == 1, "\(table)")
         }
     }

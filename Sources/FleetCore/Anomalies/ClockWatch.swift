@@ -10,6 +10,9 @@ public struct ClockWatch: Sendable, Equatable, Codable {
 
     public init() {}
 
+    /// Whether the reading's device time runs too far ahead of its receipt to be placed in time.
+    public func isAhead(_ r: Reading, arrivalMs: Int64) -> Bool { r.ts - arrivalMs > Self.skewMs }
+
     public mutating func feed(_ r: Reading, arrivalMs: Int64) -> [Anomaly] {
         let ahead = r.ts - arrivalMs
         if ahead > Self.skewMs {

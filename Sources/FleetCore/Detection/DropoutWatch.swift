@@ -2,7 +2,7 @@
 ///
 /// Readings inside the dropout are not levels: the detector skips them and compares the levels on
 /// both sides, so a refuel or theft hidden behind the zeros is still measured.
-public struct DropoutWatch: Sendable, Equatable {
+public struct DropoutWatch: Sendable, Equatable, Codable {
     public private(set) var active = false
     var startTs: Int64 = 0
     var lowest = 0.0

@@ -4,7 +4,7 @@
 /// A value: the pipeline keeps one per vehicle, persists it with the batch that changed it and
 /// reloads it at start. It reads no clock; time is the readings' device time. Its memory is bounded
 /// (a few small rings) however long it runs.
-public struct FuelDetector: Sendable, Equatable {
+public struct FuelDetector: Sendable, Equatable, Codable {
     public let vehicleID: String
     /// `vehicles.tank_capacity_l`; nil when unknown (then `fuel_pct` readings cannot be used).
     public var capacityL: Double?

@@ -88,7 +88,7 @@ public struct FuelThresholds: Sendable, Equatable {
 }
 
 /// Per-vehicle settings an operator may set; nil keeps the tank-derived default.
-public struct FuelThresholdOverrides: Sendable, Equatable {
+public struct FuelThresholdOverrides: Sendable, Equatable, Codable {
     public var refuelMinL: Double?
     public var drainMinL: Double?
     public var triggerL: Double?

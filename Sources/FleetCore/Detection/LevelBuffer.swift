@@ -1,5 +1,5 @@
 /// A fixed-capacity ring of recent levels: detector state must stay small and bounded.
-public struct LevelBuffer: Sendable, Equatable {
+public struct LevelBuffer: Sendable, Equatable, Codable {
     public private(set) var levels: [Double] = []
     public private(set) var times: [Int64] = []
     public let capacity: Int

@@ -1,5 +1,5 @@
 /// A change between two settled levels, found by `LevelStepTracker`.
-public struct LevelStep: Sendable, Equatable {
+public struct LevelStep: Sendable, Equatable, Codable {
     public var up: Bool
     public var startedAt: Int64
     public var endedAt: Int64

@@ -5,8 +5,8 @@
 /// Readings taken while driving are not judged (slosh swings several % of the tank); their median at
 /// the end of a trip is the reference for the next stop, so a fill or theft hidden behind a gap or a
 /// dropout between two stops is still measured, with a slosh allowance.
-public struct LevelStepTracker: Sendable, Equatable {
-    struct Excursion: Sendable, Equatable {
+public struct LevelStepTracker: Sendable, Equatable, Codable {
+    struct Excursion: Sendable, Equatable, Codable {
         var up: Bool
         var before: Double
         var beforeFromTrip: Bool

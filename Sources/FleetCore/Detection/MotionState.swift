@@ -2,7 +2,7 @@
 ///
 /// Fuel readings alone cannot tell parked from driving; speed, ignition and odometer from the same
 /// or another channel can. Only the newest values are kept.
-public struct MotionState: Sendable, Equatable {
+public struct MotionState: Sendable, Equatable, Codable {
     public var speedKmh: Double?
     public var ignition: Bool?
     public var odometerKm: Double?

@@ -2,7 +2,7 @@
 ///
 /// Noise and consumption make a working probe's reading change all the time on the road; an exact
 /// repeat over many kilometres is a frozen sensor. One flag per frozen run.
-public struct StuckSensorWatch: Sendable, Equatable {
+public struct StuckSensorWatch: Sendable, Equatable, Codable {
     var value: Double?
     var sinceTs: Int64 = 0
     var sinceKm = 0.0

@@ -1,7 +1,7 @@
 /// Drains while driving, judged stop to stop: slosh makes levels taken on the road useless, but the
 /// settled level where a trip began and where it ended are good. Fuel lost between them beyond the most
 /// a vehicle can burn over that distance and time is a leak or a theft on the road.
-public struct TripLossCheck: Sendable, Equatable {
+public struct TripLossCheck: Sendable, Equatable, Codable {
     var startLevel: Double?
     var startTs: Int64 = 0
     var startKm = 0.0

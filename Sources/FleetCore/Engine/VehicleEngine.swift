@@ -1,20 +1,55 @@
 /// Runs one vehicle's detectors: readings enter through the reorder window and reach the
 /// ordered detectors in device time; clock skew is judged on arrival.
 public enum VehicleEngine {
-    /// Offers a reading that arrived at `arrivalMs`; `.late` ones are stored but not detected on.
-    public static func accept(_ r: Reading, arrivalMs: Int64, state: inout VehicleState) -> (ReorderBuffer.Outcome, [Anomaly]) {
-        let outcome = state.reorder.insert(r, arrivalMs: arrivalMs)
-        guard outcome == .accepted else { return (outcome, []) }
-        return (outcome, state.clock.feed(r, arrivalMs: arrivalMs))
+    public enum Outcome: Sendable, Equatable {
+        /// Held in the reorder window, fed to the detectors in device-time order.
+        case accepted
+        /// The same (channel, ts) was already accepted: ignored.
+        case duplicate
+        /// Older than what was already fed: stored, not detected on.
+        case late
+        /// Stamped too far ahead of its receipt: stored and flagged, but kept out of the timeline,
+        /// where it would make every correct reading after it look late.
+        case skewed
+    }
+
+    /// Offers a reading that arrived at `arrivalMs`.
+    public static func accept(_ r: Reading, arrivalMs: Int64, state: inout VehicleState, into out: inout [DetectionEvent]) -> Outcome {
+        for a in state.clock.feed(r, arrivalMs: arrivalMs) { out.append(.anomaly(a)) }
+        if state.clock.isAhead(r, arrivalMs: arrivalMs) { return .skewed }
+        switch state.reorder.insert(r, arrivalMs: arrivalMs) {
+        case .accepted: return .accepted
+        case .duplicate: return .duplicate
+        case .late: return .late
+        }
     }
 
     /// Feeds what the reorder window releases at `nowMs` (the receiving clock) to the detectors.
-    public static func advance(nowMs: Int64, state: inout VehicleState) -> [Anomaly] {
-        var out: [Anomaly] = []
-        for r in state.reorder.release(nowMs: nowMs) {
-            out += state.position.feed(r)
-            out += state.odometer.feed(r)
+    public static func advance(nowMs: Int64, state: inout VehicleState, into out: inout [DetectionEvent]) -> Int {
+        let released = state.reorder.release(nowMs: nowMs)
+        for r in released { feed(r, state: &state, into: &out) }
+        return released.count
+    }
+
+    /// Releases everything held (a finite stream's end, in tests and tools).
+    public static func flush(state: inout VehicleState, into out: inout [DetectionEvent]) {
+        for r in state.reorder.flush() { feed(r, state: &state, into: &out) }
+        for e in state.fuel.finish() { DetectionEvent.from(e, into: &out) }
+    }
+
+    /// One reading, in device-time order, through every ordered detector.
+    static func feed(_ r: Reading, state: inout VehicleState, into out: inout [DetectionEvent]) {
+        for a in state.position.feed(r) { out.append(.anomaly(a)) }
+        for a in state.odometer.feed(r) { out.append(.anomaly(a)) }
+        for a in state.odometerGPS.feed(r) { out.append(.anomaly(a)) }
+        for a in state.fuelRange.feed(r, capacityL: state.fuel.capacityL) { out.append(.anomaly(a)) }
+        for e in state.fuel.process(r) {
+            DetectionEvent.from(e, into: &out)
+            if case .transaction(let tx) = e {
+                for a in state.consumption.feed(tx) { out.append(.anomaly(a)) }
+            }
         }
-        return out
+        if let o = r.odometerKm { state.odometerKm = o }
+        if let h = r.engineHours { state.engineHours = h }
     }
 }

@@ -15,7 +15,6 @@ public struct FleetConfig: Sendable {
     public var spoolSize: UInt64
     /// Fraction of the spool above which /readyz fails.
     public var spoolHighWater: Double
-    public var reorderWindow: Duration
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
 
@@ -89,7 +88,10 @@ public struct FleetConfig: Sendable {
             batchDelay: try await source.duration("batch-delay", default: .milliseconds(100)),
             limits: PayloadLimits(maxBytes: Int(maxPayload), maxReadings: try await source.int("max-readings", default: 1000, range: 1...100_000)),
             spoolSyncInterval: try await source.duration("spool-sync-interval", default: .seconds(1)),
-            shutdownTimeout: try await source.duration("shutdown-timeout", default: .seconds(10)))
+            shutdownTimeout: try await source.duration("shutdown-timeout", default: .seconds(10)),
+            detection: try await source.onOff("detection", default: true),
+            reorderWindow: try await source.duration("reorder-window", default: .seconds(10)),
+            snapshotInterval: try await source.duration("snapshot-interval", default: .seconds(30)))
         let levelText = try await source.text("log-level") ?? "info"
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw Invalid(key: "log-level", expected: "trace, debug, info, notice, warning, error or critical", got: levelText)
@@ -107,7 +109,6 @@ public struct FleetConfig: Sendable {
             spoolPath: try await source.text("spool-path") ?? "./fleetd.spool",
             spoolSize: try await source.size("spool-size", default: 256 << 20, range: (4 << 20)...(1 << 40)),
             spoolHighWater: highWater,
-            reorderWindow: try await source.duration("reorder-window", default: .seconds(10)),
             logLevel: level, logFormat: format)
     }
 
@@ -163,6 +164,15 @@ private struct Source {
             throw FleetConfig.Invalid(key: "mqtt-topics", expected: "a comma-separated list of MQTT topic filters", got: t)
         }
         return topics
+    }
+
+    func onOff(_ key: String, default value: Bool) async throws -> Bool {
+        guard let t = try await text(key) else { return value }
+        switch t.lowercased() {
+        case "on", "true", "1", "yes": return true
+        case "off", "false", "0", "no": return false
+        default: throw FleetConfig.Invalid(key: key, expected: "on or off", got: t)
+        }
     }
 
     func int(_ key: String, default value: Int, range: ClosedRange<Int>) async throws -> Int {

@@ -19,12 +19,20 @@ struct IngestBatch {
     var receivedAtNanos: [Int64] = []
     var rejected: [RejectedRow] = []
     var messages = 0
+    /// Events the detectors derived from this batch's readings (and ticks).
+    var events: [DetectionEvent] = []
+    /// Idle advances of the receiving clock made while this batch was open.
+    var ticks: [DetectorTick] = []
+    /// Detector state to store with this batch, if a snapshot is due.
+    var snapshot: DetectorSnapshot?
+    /// Readings too late for the reorder window (stored, not detected on).
+    var late = 0
     /// Spool position just past the last record in this batch.
     var endPosition: UInt64 = 0
     /// Monotonic time the first record entered the batch.
     var openedAt: ContinuousClock.Instant?
 
-    var isEmpty: Bool { messages == 0 }
+    var isEmpty: Bool { messages == 0 && events.isEmpty && ticks.isEmpty && snapshot == nil }
     var rowCount: Int { decoded.readings.count + rejected.count }
 
     mutating func removeAll() {
@@ -32,6 +40,10 @@ struct IngestBatch {
         receivedAtNanos.removeAll(keepingCapacity: true)
         rejected.removeAll(keepingCapacity: true)
         messages = 0
+        events.removeAll(keepingCapacity: true)
+        ticks.removeAll()
+        snapshot = nil
+        late = 0
         openedAt = nil
     }
 

@@ -66,6 +66,10 @@ public final class Pipeline: @unchecked Sendable {
         var migrated = false
         var reportedWaits: UInt64 = 0
         let clock = ContinuousClock()
+        var runner = settings.detection
+            ? DetectionRunner(windowMs: Self.milliseconds(settings.reorderWindow), snapshotInterval: settings.snapshotInterval) : nil
+        var inputsLoadedAt = clock.now
+        var notificationsCheckedAt = clock.now
 
         metrics.spoolCapacityBytes.set(to: Double(spool.capacity))
         while true {
@@ -95,7 +99,11 @@ public final class Pipeline: @unchecked Sendable {
                         migrated = true
                     }
                     let s = try PostgresSink(conninfo: settings.postgresURL, schema: settings.schema)
-                    if readPosition == nil { readPosition = try startPosition(s) }
+                    if runner != nil {
+                        runner!.apply(try s.loadOperatorInputs())
+                        inputsLoadedAt = clock.now
+                    }
+                    if readPosition == nil { readPosition = try startPosition(s, runner: &runner) }
                     sink = s
                     backoff.reset()
                     postgresReachable.store(true, ordering: .releasing)
@@ -118,7 +126,9 @@ public final class Pipeline: @unchecked Sendable {
                 readAny = true
                 switch entry {
                 case .message(let record):
+                    let before = batch.decoded.readings.count
                     batch.add(record, decoder: decoder, now: clock.now)
+                    runner?.feed(&batch, from: before)
                     position = record.next
                 case .unreadable(let range):
                     let lost = range.upperBound - range.lowerBound
@@ -133,16 +143,41 @@ public final class Pipeline: @unchecked Sendable {
             }
             readPosition = position
             let caughtUp = position == spool.headPosition
+            if caughtUp && !readAny {
+                runner?.tickIfIdle(&batch, position: position, nowMs: WallClock.nowNanos() / 1_000_000, opened: clock.now)
+            }
 
-            // 3. Commit when full, old enough, or shutting down.
+            // 3. Operators' edits: at once when notified, and every so often anyway.
+            if runner != nil && (clock.now - inputsLoadedAt >= settings.operatorInputsReload
+                || (clock.now - notificationsCheckedAt >= .milliseconds(250) && checkNotified(activeSink, at: &notificationsCheckedAt))) {
+                do {
+                    runner!.apply(try activeSink.loadOperatorInputs())
+                    inputsLoadedAt = clock.now
+                    logger.debug("operator inputs reloaded")
+                } catch {
+                    sink = nil
+                    noteFailure(error, outageStart: &outageStart, now: clock.now)
+                    continue
+                }
+            }
+
+            // 4. Commit when full, old enough, or shutting down (with a last snapshot).
+            if stopping && caughtUp, let r = runner, r.snapshotPosition != position || !r.detection.changed.isEmpty {
+                runner!.attachSnapshot(to: &batch, position: position)
+            }
             let due = batch.rowCount >= settings.batchSize
                 || (batch.openedAt.map { clock.now - $0 >= settings.batchDelay } ?? false)
                 || (stopping && caughtUp)
             if !batch.isEmpty && due {
+                if let r = runner, r.snapshotDue(position: position, spoolCapacity: spool.capacity, now: clock.now) {
+                    runner!.attachSnapshot(to: &batch, position: position)
+                }
                 let started = clock.now
                 do {
                     let written = try activeSink.write(batch, spoolID: spool.spoolID)
-                    spool.release(upTo: batch.endPosition)
+                    runner?.committed(batch)
+                    // With detection, the spool keeps what a replay from the snapshot needs.
+                    spool.release(upTo: runner?.snapshotPosition ?? batch.endPosition)
                     lastContact = clock.now
                     record(written, batch: batch, commitTime: clock.now - started, vehicles: &vehicles)
                     batch.removeAll()
@@ -178,8 +213,67 @@ public final class Pipeline: @unchecked Sendable {
     }
 
     /// Where to resume: the committed checkpoint of this spool file when it lies within the
-    /// spool's unreleased range, else the spool's own released position.
-    private func startPosition(_ sink: PostgresSink) throws(PGError) -> UInt64 {
+    /// spool's unreleased range, else the spool's own released position. With detection, the
+    /// detectors are restored from their snapshot and the spool between the snapshot and the
+    /// checkpoint is replayed into them first.
+    private func startPosition(_ sink: PostgresSink, runner: inout DetectionRunner?) throws(PGError) -> UInt64 {
+        let start = try checkpointPosition(sink)
+        guard runner != nil else {
+            spool.release(upTo: start)
+            return start
+        }
+        let stored = try sink.loadDetection(spoolID: spool.spoolID)
+        runner!.restore(stored, logger: logger)
+        guard let snapshot = stored.snapshot, snapshot.position >= spool.releasedPosition, snapshot.position <= start else {
+            if stored.snapshot != nil {
+                logger.warning("detector snapshot lies outside the spool; detectors continue from the stored states without replay",
+                               metadata: ["snapshot": "\(stored.snapshot!.position)", "checkpoint": "\(start)"])
+            }
+            spool.release(upTo: start)
+            return start
+        }
+        spool.release(upTo: snapshot.position)
+        replay(from: snapshot.position, to: start, ticks: stored.ticks, runner: &runner!)
+        return start
+    }
+
+    /// Feeds the committed part of the spool after the snapshot to the detectors again.
+    private func replay(from: UInt64, to end: UInt64, ticks: [DetectorTick], runner: inout DetectionRunner) {
+        var position = from
+        var nextTick = ticks.startIndex
+        var decoded = DecodedMessage()
+        var messages = 0
+        let started = ContinuousClock.now
+        while position < end, let entry = spool.read(at: position) {
+            while nextTick < ticks.endIndex && ticks[nextTick].position <= position {
+                runner.replay(ticks[nextTick])
+                nextTick += 1
+            }
+            switch entry {
+            case .message(let record):
+                if record.originalLength <= record.payload.count {
+                    decoded.removeAll()
+                    decoder.decode(topic: record.topic, payload: record.payload, into: &decoded)
+                    runner.replay(decoded, receivedAtNanos: record.receivedAtNanos)
+                }
+                messages += 1
+                position = record.next
+            case .unreadable(let range):
+                position = range.upperBound
+            }
+        }
+        while nextTick < ticks.endIndex && ticks[nextTick].position <= end {
+            runner.replay(ticks[nextTick])
+            nextTick += 1
+        }
+        if messages > 0 {
+            logger.notice("detectors rebuilt from their snapshot by replaying committed messages", metadata: [
+                "messages": "\(messages)", "seconds": "\(Self.seconds(ContinuousClock.now - started))",
+            ])
+        }
+    }
+
+    private func checkpointPosition(_ sink: PostgresSink) throws(PGError) -> UInt64 {
         let released = spool.releasedPosition
         let head = spool.headPosition
         let checkpoint = try sink.checkpoint(spoolID: spool.spoolID)
@@ -198,11 +292,17 @@ public final class Pipeline: @unchecked Sendable {
         case nil:
             start = released
         }
-        spool.release(upTo: start)
         if head > start {
             logger.notice("replaying spooled messages not yet in PostgreSQL", metadata: ["bytes": "\(head - start)", "spool": "\(spool.path)"])
         }
         return start
+    }
+
+    /// Whether an operator's edit was notified since the last look.
+    private func checkNotified(_ sink: PostgresSink, at checked: inout ContinuousClock.Instant) -> Bool {
+        checked = .now
+        // A failure here shows up on the next write too; a reload attempt is harmless.
+        return (try? sink.configChanged()) ?? true
     }
 
     private func record(_ written: PostgresSink.Written, batch: IngestBatch, commitTime: Duration, vehicles: inout Set<String>) {
@@ -214,6 +314,17 @@ public final class Pipeline: @unchecked Sendable {
         metrics.rowsWritten["rejected_messages"]?.increment(by: Int64(written.rejected))
         metrics.rowsWritten["vehicles"]?.increment(by: Int64(written.vehiclesAdded))
         metrics.impossibleValues.increment(by: Int64(batch.decoded.impossible.count))
+        metrics.readingsLate.increment(by: Int64(batch.late))
+        metrics.rowsWritten["fuel_transactions"]?.increment(by: Int64(written.transactions))
+        metrics.rowsWritten["anomalies"]?.increment(by: Int64(written.anomalies))
+        metrics.rowsWritten["maintenance_alerts"]?.increment(by: Int64(written.alerts))
+        for e in batch.events {
+            switch e {
+            case .transaction(let tx): metrics.fuelTransactions[tx.kind.rawValue]?.increment()
+            case .anomaly(let a): metrics.anomalies[a.kind.rawValue]?.increment()
+            case .maintenance(let m): metrics.maintenanceAlerts[m.level.rawValue]?.increment()
+            }
+        }
         for row in batch.rejected { metrics.readingsRejected[row.reason]?.increment() }
         let committedAt = WallClock.nowNanos()
         for (i, r) in batch.decoded.readings.enumerated() {
@@ -247,6 +358,11 @@ public final class Pipeline: @unchecked Sendable {
             if stopping { usleep(200_000); return }
             usleep(10_000)
         }
+    }
+
+    static func milliseconds(_ d: Duration) -> Int64 {
+        let c = d.components
+        return c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000
     }
 
     static func seconds(_ d: Duration) -> String {

@@ -15,13 +15,26 @@ public struct PipelineSettings: Sendable {
     public var shutdownTimeout: Duration
     /// Apply pending migrations on the first connection.
     public var migrate: Bool
+    /// Run the detectors (off: readings only, e.g. to measure what detection costs).
+    public var detection: Bool
+    /// How late a reading may arrive (device time) and still reach the detectors in order.
+    public var reorderWindow: Duration
+    /// How often detector state is stored; a restart replays at most this much of the spool.
+    public var snapshotInterval: Duration
+    /// Operators' edits are re-read this often even without a notification.
+    public var operatorInputsReload: Duration
 
     public init(
         postgresURL: String = "", schema: String = "public", batchSize: Int = 5000,
         batchDelay: Duration = .milliseconds(100), limits: PayloadLimits = PayloadLimits(),
         spoolSyncInterval: Duration = .seconds(1), shutdownTimeout: Duration = .seconds(10),
-        migrate: Bool = true
+        migrate: Bool = true, detection: Bool = true, reorderWindow: Duration = .seconds(10),
+        snapshotInterval: Duration = .seconds(30), operatorInputsReload: Duration = .seconds(30)
     ) {
+        self.detection = detection
+        self.reorderWindow = reorderWindow
+        self.snapshotInterval = snapshotInterval
+        self.operatorInputsReload = operatorInputsReload
         self.migrate = migrate
         self.postgresURL = postgresURL
         self.schema = schema

@@ -83,6 +83,17 @@ public final class PGConnection {
         return try result.get()
     }
 
+    /// Channels of the notifications (`LISTEN`) received so far, without waiting for more.
+    public func notifications() throws(PGError) -> [String] {
+        guard PQconsumeInput(conn) == 1 else { throw lastError() }
+        var channels: [String] = []
+        while let n = PQnotifies(conn) {
+            channels.append(String(cString: n.pointee.relname))
+            PQfreemem(n)
+        }
+        return channels
+    }
+
     private func lastError() -> PGError {
         PGError(message: Self.trimmed(PQerrorMessage(conn)), connectionLost: PQstatus(conn) != CONNECTION_OK)
     }

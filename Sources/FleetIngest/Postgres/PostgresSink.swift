@@ -8,9 +8,12 @@ final class PostgresSink {
         var duplicates: Int
         var rejected: Int
         var vehiclesAdded: Int
+        var transactions = 0
+        var anomalies = 0
+        var alerts = 0
     }
 
-    private let db: PGConnection
+    let db: PGConnection
     private var knownVehicles: Set<String> = []
     private var readingsCopy = CopyTextEncoder(reservingCapacity: 1 << 20)
     private var rejectedCopy = CopyTextEncoder()
@@ -23,6 +26,15 @@ final class PostgresSink {
             SET search_path TO \(quoted);
             SET synchronous_commit TO on;
             CREATE TEMP TABLE fleetd_stage_readings (LIKE readings) ON COMMIT DELETE ROWS;
+            CREATE TEMP TABLE fleetd_stage_fuel ON COMMIT DELETE ROWS AS
+                SELECT \(EventRows.transactionColumns) FROM fuel_transactions WITH NO DATA;
+            CREATE TEMP TABLE fleetd_stage_anomalies ON COMMIT DELETE ROWS AS
+                SELECT \(EventRows.anomalyColumns) FROM anomalies WITH NO DATA;
+            CREATE TEMP TABLE fleetd_stage_alerts ON COMMIT DELETE ROWS AS
+                SELECT \(EventRows.alertColumns) FROM maintenance_alerts WITH NO DATA;
+            CREATE TEMP TABLE fleetd_stage_state ON COMMIT DELETE ROWS AS
+                SELECT vehicle_id, state FROM vehicle_state WITH NO DATA;
+            LISTEN fleetd_config;
             """)
         let vehicles = try db.exec("SELECT vehicle_id FROM vehicles")
         for row in 0..<vehicles.rowCount { if let v = vehicles.string(row, 0) { knownVehicles.insert(v) } }
@@ -119,6 +131,12 @@ final class PostgresSink {
             if !batch.rejected.isEmpty {
                 try db.copyIn("COPY rejected_messages (received_at, topic, reason, detail, payload) FROM STDIN", bytes: rejectedCopy.bytes)
             }
+            if !batch.events.isEmpty { try writeEvents(batch.events, into: &written) }
+            for tick in batch.ticks {
+                try db.exec("INSERT INTO detector_ticks (spool_id, position, clock_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                            [spoolID, String(tick.position), String(tick.clockMs)])
+            }
+            if let snapshot = batch.snapshot { try writeSnapshot(snapshot, spoolID: spoolID) }
             try db.exec("""
                 INSERT INTO ingest_checkpoint (spool_id, position) VALUES ($1, $2)
                 ON CONFLICT (spool_id) DO UPDATE SET position = excluded.position, updated_at = now()

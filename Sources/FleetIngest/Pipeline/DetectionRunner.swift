@@ -1,0 +1,112 @@
+import FleetCore
+import Foundation
+import Logging
+
+/// The pipeline's side of detection: feeds `FleetDetection` from decoded batches, advances its
+/// clock when the stream idles, takes snapshots, and restores them at start.
+///
+/// Exactly once without writing every vehicle's state with every batch: states are snapshotted
+/// now and then with the spool position they cover, and the spool is released only up to that
+/// snapshot. After a crash the pipeline restores the snapshot and replays the spool from its
+/// position to the committed checkpoint, feeding the detectors only (those events are already
+/// stored); detection depends on nothing but that stream, so it arrives at the state it had.
+struct DetectionRunner {
+    private(set) var detection: FleetDetection
+    let snapshotInterval: Duration
+    /// Position of the last committed snapshot: the spool is kept from here for replay.
+    private(set) var snapshotPosition: UInt64?
+    private var lastSnapshotAt = ContinuousClock.now
+    private let encoder: JSONEncoder
+    private let decoder = JSONDecoder()
+
+    init(windowMs: Int64, snapshotInterval: Duration) {
+        detection = FleetDetection(windowMs: windowMs)
+        self.snapshotInterval = snapshotInterval
+        encoder = JSONEncoder()
+        // Detector state never holds NaN or infinity; if it ever did, a snapshot must still be written.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    }
+
+    /// Restores stored states. States that do not decode (written by an incompatible version) start afresh.
+    mutating func restore(_ stored: StoredDetection, logger: Logger) {
+        var states: [String: VehicleState] = [:]
+        var unreadable = 0
+        for (id, json) in stored.states {
+            if let s = try? decoder.decode(VehicleState.self, from: Data(json.utf8)), s.reorder.windowMs == detection.windowMs {
+                states[id] = s
+            } else {
+                unreadable += 1
+            }
+        }
+        if unreadable > 0 {
+            logger.warning("some stored detector states could not be used (another fleetd version or reorder window); those vehicles start afresh",
+                           metadata: ["vehicles": "\(unreadable)"])
+        }
+        detection = FleetDetection(windowMs: detection.windowMs, restoring: states, clockMs: stored.snapshot?.clockMs ?? .min)
+        snapshotPosition = stored.snapshot?.position
+        lastSnapshotAt = .now
+    }
+
+    mutating func apply(_ inputs: OperatorInputs) {
+        detection.setConfigs(inputs.configs)
+        detection.setMaintenance(MaintenanceBook(plans: inputs.plans, records: inputs.records), raised: inputs.raised)
+    }
+
+    /// Feeds readings `from..<end` of the batch (just decoded) to the detectors, in arrival order.
+    mutating func feed(_ batch: inout IngestBatch, from: Int) {
+        let readings = batch.decoded.readings
+        for i in from..<readings.count {
+            let outcome = detection.ingest(readings[i], arrivalMs: batch.receivedAtNanos[i] / 1_000_000, into: &batch.events)
+            if outcome == .late { batch.late += 1 }
+        }
+    }
+
+    /// Replay only: feeds decoded readings and drops the events (they were committed the first time).
+    mutating func replay(_ decoded: DecodedMessage, receivedAtNanos: Int64) {
+        var discarded: [DetectionEvent] = []
+        for r in decoded.readings { _ = detection.ingest(r, arrivalMs: receivedAtNanos / 1_000_000, into: &discarded) }
+    }
+
+    /// Replay only: a recorded tick.
+    mutating func replay(_ tick: DetectorTick) {
+        var discarded: [DetectionEvent] = []
+        detection.tick(nowMs: tick.clockMs, into: &discarded)
+    }
+
+    /// With the stream idle, readings still held in the reorder window are released by the wall
+    /// clock; the tick is recorded with the batch so a replay makes it at the same position.
+    mutating func tickIfIdle(_ batch: inout IngestBatch, position: UInt64, nowMs: Int64, opened: ContinuousClock.Instant) {
+        guard detection.isHolding, nowMs - detection.clockMs >= FleetDetection.sweepEveryMs else { return }
+        detection.tick(nowMs: nowMs, into: &batch.events)
+        batch.ticks.append(DetectorTick(position: position, clockMs: nowMs))
+        batch.endPosition = position
+        if batch.openedAt == nil { batch.openedAt = opened }
+    }
+
+    /// Whether a snapshot should go with the next commit.
+    func snapshotDue(position: UInt64, spoolCapacity: UInt64, now: ContinuousClock.Instant) -> Bool {
+        guard let last = snapshotPosition else { return true }
+        return now - lastSnapshotAt >= snapshotInterval || position - last >= spoolCapacity / 8
+    }
+
+    /// Attaches the changed vehicles' states as of `position` (everything read so far) to the batch.
+    mutating func attachSnapshot(to batch: inout IngestBatch, position: UInt64) {
+        guard batch.snapshot == nil else { return }
+        var states: [(vehicleID: String, json: String)] = []
+        for (id, state) in detection.takeChanged() {
+            // Encoding a plain value type of numbers and strings cannot fail.
+            let data = try! encoder.encode(state)
+            states.append((id, String(decoding: data, as: UTF8.self)))
+        }
+        batch.snapshot = DetectorSnapshot(position: position, clockMs: detection.clockMs, states: states)
+        batch.endPosition = position
+    }
+
+    /// After a commit: the snapshot it carried, if any, is now where a replay would start.
+    mutating func committed(_ batch: IngestBatch) {
+        guard let s = batch.snapshot else { return }
+        snapshotPosition = s.position
+        lastSnapshotAt = .now
+    }
+}

@@ -1,0 +1,134 @@
+import FleetCore
+
+/// What the detectors write and read: events, snapshots and ticks, and the operators' inputs.
+extension PostgresSink {
+    /// Events go through staging tables so a replayed event meets its stored twin and is skipped
+    /// (`ON CONFLICT DO NOTHING` on each table's natural key).
+    func writeEvents(_ events: [DetectionEvent], into written: inout Written) throws(PGError) {
+        let rows = EventRows(events)
+        if rows.transactionCount > 0 {
+            try db.copyIn("COPY fleetd_stage_fuel (\(EventRows.transactionColumns)) FROM STDIN", bytes: rows.transactions.bytes)
+            written.transactions = try db.exec("""
+                INSERT INTO fuel_transactions (\(EventRows.transactionColumns))
+                SELECT \(EventRows.transactionColumns) FROM fleetd_stage_fuel ON CONFLICT DO NOTHING
+                """).affectedRows
+        }
+        if rows.anomalyCount > 0 {
+            try db.copyIn("COPY fleetd_stage_anomalies (\(EventRows.anomalyColumns)) FROM STDIN", bytes: rows.anomalies.bytes)
+            written.anomalies = try db.exec("""
+                INSERT INTO anomalies (\(EventRows.anomalyColumns))
+                SELECT \(EventRows.anomalyColumns) FROM fleetd_stage_anomalies ON CONFLICT DO NOTHING
+                """).affectedRows
+        }
+        if rows.alertCount > 0 {
+            try db.copyIn("COPY fleetd_stage_alerts (\(EventRows.alertColumns)) FROM STDIN", bytes: rows.alerts.bytes)
+            written.alerts = try db.exec("""
+                INSERT INTO maintenance_alerts (\(EventRows.alertColumns))
+                SELECT \(EventRows.alertColumns) FROM fleetd_stage_alerts ON CONFLICT DO NOTHING
+                """).affectedRows
+        }
+    }
+
+    func writeSnapshot(_ snapshot: DetectorSnapshot, spoolID: String) throws(PGError) {
+        if !snapshot.states.isEmpty {
+            var copy = CopyTextEncoder()
+            for (id, json) in snapshot.states {
+                copy.plain(id)
+                copy.text(json)
+                copy.endRow()
+            }
+            try db.copyIn("COPY fleetd_stage_state (vehicle_id, state) FROM STDIN", bytes: copy.bytes)
+            try db.exec("""
+                INSERT INTO vehicle_state (vehicle_id, state) SELECT vehicle_id, state FROM fleetd_stage_state
+                ON CONFLICT (vehicle_id) DO UPDATE SET state = excluded.state, updated_at = now()
+                """)
+        }
+        let params = [spoolID, String(snapshot.position), String(snapshot.clockMs)]
+        try db.exec("""
+            INSERT INTO detector_checkpoint (spool_id, position, clock_ms) VALUES ($1, $2, $3)
+            ON CONFLICT (spool_id) DO UPDATE SET position = excluded.position, clock_ms = excluded.clock_ms, updated_at = now()
+            """, params)
+        try db.exec("DELETE FROM detector_ticks WHERE spool_id = $1 AND position < $2", [spoolID, String(snapshot.position)])
+    }
+
+    /// The stored detector states (any spool), and this spool's snapshot position and later ticks.
+    func loadDetection(spoolID: String) throws(PGError) -> StoredDetection {
+        var stored = StoredDetection()
+        let states = try db.exec("SELECT vehicle_id, state FROM vehicle_state")
+        stored.states.reserveCapacity(states.rowCount)
+        for i in 0..<states.rowCount {
+            if let id = states.string(i, 0), let json = states.string(i, 1) { stored.states.append((id, json)) }
+        }
+        let cp = try db.exec("SELECT position, clock_ms FROM detector_checkpoint WHERE spool_id = $1", [spoolID])
+        if cp.rowCount == 1, let p = cp.int(0, 0), let c = cp.int(0, 1) { stored.snapshot = (UInt64(p), c) }
+        let ticks = try db.exec("SELECT position, clock_ms FROM detector_ticks WHERE spool_id = $1 ORDER BY position, clock_ms", [spoolID])
+        for i in 0..<ticks.rowCount {
+            if let p = ticks.int(i, 0), let c = ticks.int(i, 1) { stored.ticks.append(DetectorTick(position: UInt64(p), clockMs: c)) }
+        }
+        return stored
+    }
+
+    /// Tank sizes, threshold overrides, maintenance plans, service records and the alerts already raised.
+    func loadOperatorInputs() throws(PGError) -> OperatorInputs {
+        var inputs = OperatorInputs()
+        let v = try db.exec("""
+            SELECT vehicle_id, tank_capacity_l, fuel_refuel_min_l, fuel_drain_min_l, fuel_trigger_l, fuel_idle_burn_lph,
+                   fuel_max_burn_per_km_l, fuel_stuck_min_km, fuel_settle_after_motion_s FROM vehicles
+            """)
+        for i in 0..<v.rowCount {
+            guard let id = v.string(i, 0) else { continue }
+            let o = FuelThresholdOverrides(
+                refuelMinL: v.double(i, 2), drainMinL: v.double(i, 3), triggerL: v.double(i, 4), idleBurnLph: v.double(i, 5),
+                maxBurnPerKmL: v.double(i, 6), stuckMinDistanceKm: v.double(i, 7),
+                settleAfterMotionMs: v.double(i, 8).map { Int64($0 * 1000) })
+            let c = VehicleConfig(capacityL: v.double(i, 1).flatMap { $0 > 0 ? $0 : nil }, overrides: o)
+            if c != VehicleConfig() { inputs.configs[id] = c }
+        }
+        let ms = "(extract(epoch FROM %@) * 1000)::bigint"
+        func epoch(_ col: String) -> String { ms.replacingOccurrences(of: "%@", with: col) }
+        let p = try db.exec("""
+            SELECT id, vehicle_id, service, interval_km, interval_days, interval_engine_hours, notice_km, notice_days,
+                   \(epoch("created_at")) FROM maintenance_plans
+            """)
+        for i in 0..<p.rowCount {
+            guard let id = p.int(i, 0), let service = p.string(i, 2) else { continue }
+            inputs.plans.append(MaintenancePlanRow(
+                id: id, vehicleID: p.string(i, 1), service: service, intervalKm: p.double(i, 3),
+                intervalDays: p.int(i, 4).map { Int($0) }, intervalEngineHours: p.double(i, 5), noticeKm: p.double(i, 6),
+                noticeDays: p.int(i, 7).map { Int($0) }, createdAtMs: p.int(i, 8) ?? 0))
+        }
+        let r = try db.exec("""
+            SELECT id, vehicle_id, service, \(epoch("performed_at")), odometer_km, engine_hours FROM service_records
+            """)
+        for i in 0..<r.rowCount {
+            guard let id = r.int(i, 0), let vehicle = r.string(i, 1), let service = r.string(i, 2), let at = r.int(i, 3) else { continue }
+            inputs.records.append(ServiceRecordRow(id: id, vehicleID: vehicle, service: service, performedAtMs: at,
+                                                   odometerKm: r.double(i, 4), engineHours: r.double(i, 5)))
+        }
+        let a = try db.exec("SELECT vehicle_id, plan_id, level, interval_key FROM maintenance_alerts WHERE plan_id IS NOT NULL")
+        for i in 0..<a.rowCount {
+            guard let v = a.string(i, 0), let plan = a.int(i, 1), let level = a.string(i, 2).flatMap(MaintenanceAlert.Level.init(rawValue:)),
+                  let key = a.int(i, 3) else { continue }
+            inputs.raised.insert(MaintenanceAlert.Key(vehicleID: v, planID: plan, level: level, intervalKey: key))
+        }
+        return inputs
+    }
+
+    /// Whether an operator changed `vehicles`, `maintenance_plans` or `service_records` (LISTEN).
+    func configChanged() throws(PGError) -> Bool {
+        try !db.notifications().isEmpty
+    }
+}
+
+struct StoredDetection {
+    var states: [(vehicleID: String, json: String)] = []
+    var snapshot: (position: UInt64, clockMs: Int64)?
+    var ticks: [DetectorTick] = []
+}
+
+struct OperatorInputs {
+    var configs: [String: VehicleConfig] = [:]
+    var plans: [MaintenancePlanRow] = []
+    var records: [ServiceRecordRow] = []
+    var raised: Set<MaintenanceAlert.Key> = []
+}
