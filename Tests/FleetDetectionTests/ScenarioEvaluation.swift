@@ -18,6 +18,12 @@ struct ScenarioEvaluation {
         endMs = config.endMs
         var sim = FleetSimulation(config: config)
         let decoder = PayloadDecoder()
+        // Ours: the whole detection stage as the pipeline runs it, fed in publish order with the
+        // publish time as the receiving clock (reorder window, clock skew, backlogs and all).
+        var fleet = FleetDetection(windowMs: 10_000)
+        fleet.setConfigs(Dictionary(uniqueKeysWithValues: sim.specs.map { ($0.id, VehicleConfig(capacityL: $0.tankL)) }))
+        fleet.setMaintenance(Self.book(sim), raised: [])
+        var events: [DetectionEvent] = []
         var perVehicle = [[Reading]](repeating: [], count: config.vehicles)
         var batch = MessageBatch()
         var decoded = DecodedMessage()
@@ -28,40 +34,52 @@ struct ScenarioEvaluation {
                 batch.bytes[m.offset..<(m.offset + m.length)].withUnsafeBytes {
                     decoder.decode(topic: topic, payload: $0, into: &decoded)
                 }
-                // The pipeline flags device times ahead of receipt as clock_skew and keeps them from
-                // the detectors; here receipt is the publish time.
-                for r in decoded.readings where r.ts <= m.publishAtMs + Self.skewToleranceMs {
-                    perVehicle[Int(m.vehicle)].append(r)
+                for r in decoded.readings {
+                    _ = fleet.ingest(r, arrivalMs: m.publishAtMs, into: &events)
+                    // The naive baseline gets the same readings, minus clock-skewed ones, in device order.
+                    if r.ts <= m.publishAtMs + Self.skewToleranceMs { perVehicle[Int(m.vehicle)].append(r) }
                 }
             }
         }
+        fleet.flushAll(into: &events)
         truth = sim.truth()
+        for s in fleet.vehicles.values { maxStateBytes = max(maxStateBytes, s.fuel.approximateBytes) }
         let order = Channel.allCases
-        var ourDetected: [DetectedEvent] = []
         var naiveDetected: [DetectedEvent] = []
         for (i, var rs) in perVehicle.enumerated() {
             let spec = sim.specs[i]
             readings += rs.count
-            // The whole stream is known: device-time order (ties by channel), no reorder window.
             rs.sort { a, b in a.ts != b.ts ? a.ts < b.ts : order.firstIndex(of: a.channel)! < order.firstIndex(of: b.channel)! }
-            var det = FuelDetector(vehicleID: spec.id, capacityL: spec.tankL)
             var naive = NaiveFuelDetector()
             for r in rs {
-                for e in det.process(r) { ourDetected.append(e.detected) }
                 if let l = r.fuelL ?? r.fuelPct.map({ $0 / 100 * spec.tankL }), let n = naive.process(level: l, ts: r.ts) {
                     naiveDetected.append(DetectedEvent(kind: n.kind, vehicle: spec.id, startMs: n.start, endMs: n.end, volumeL: n.volume))
                 }
             }
-            for e in det.finish() { ourDetected.append(e.detected) }
-            maxStateBytes = max(maxStateBytes, det.approximateBytes)
         }
-        ourEvents = ourDetected
-        ours = Scorer.score(truth: truth, detected: ourDetected)
+        // Drains are scored as transactions; their `fuel_drain` mirrors would only repeat them.
+        ourEvents = events.compactMap(\.detected).filter { $0.kind != "fuel_drain" }
+        ours = Scorer.score(truth: truth, detected: ourEvents)
         naive = Scorer.score(truth: truth, detected: naiveDetected)
     }
 
+    /// The simulator's maintenance plans and service records as fleetd reads them from PostgreSQL.
+    static func book(_ sim: FleetSimulation) -> MaintenanceBook {
+        let plans = sim.plans.enumerated().map { i, p in
+            MaintenancePlanRow(id: Int64(i + 1), vehicleID: p.vehicleID, service: p.service, intervalKm: p.intervalKm,
+                               intervalDays: p.intervalDays, intervalEngineHours: p.intervalEngineHours, noticeKm: p.noticeKm,
+                               noticeDays: p.noticeDays, createdAtMs: sim.config.startMs)
+        }
+        let records = sim.serviceRecords.enumerated().map { i, r in
+            ServiceRecordRow(id: Int64(i + 1), vehicleID: r.vehicleID, service: r.service, performedAtMs: r.performedAtMs,
+                             odometerKm: r.odometerKm, engineHours: r.engineHours)
+        }
+        return MaintenanceBook(plans: plans, records: records)
+    }
+
     static let skewToleranceMs: Int64 = 60_000
-    static let kinds = ["refuel", "drain", "drain:parked", "drain:moving", "fuel_sensor_stuck", "fuel_dropout"]
+    static let kinds = ["refuel", "drain", "drain:parked", "drain:moving", "fuel_sensor_stuck", "fuel_dropout", "fuel_out_of_range",
+                        "odometer_rollback", "odometer_jump", "gps_jump", "gps_invalid", "clock_skew"]
 
     /// One block of the score table: per kind, ours against naive.
     func table() -> String {
@@ -93,17 +111,23 @@ struct ScenarioEvaluation {
             let tn = String(truthN)
             out += "  " + pad(k, 17) + String(repeating: " ", count: max(0, 6 - tn.count)) + tn + " |" + cols(o) + " |" + cols(n) + "\n"
         }
+        let m = ours.maintenance
+        out += "  maintenance alerts: expected \(m.expected), raised \(m.raised), matched \(m.matched) (same trigger \(m.sameTrigger)), missed \(m.missed), unexpected \(m.unexpected)\n"
+        if !ours.unscored.isEmpty { out += "  not scored (no truth kind): \(ours.unscored.sorted { $0.key < $1.key })\n" }
         return out
     }
 }
 
-extension FuelEvent {
-    var detected: DetectedEvent {
+extension DetectionEvent {
+    var detected: DetectedEvent? {
         switch self {
         case .transaction(let t):
             DetectedEvent(kind: t.kind.rawValue, vehicle: t.vehicleID, startMs: t.startedAt, endMs: t.endedAt, volumeL: t.volumeL)
         case .anomaly(let a):
             DetectedEvent(kind: a.kind.rawValue, vehicle: a.vehicleID, startMs: a.ts)
+        case .maintenance(let m):
+            DetectedEvent(kind: "maintenance", vehicle: m.vehicleID, startMs: m.ts, service: m.service, trigger: m.trigger.rawValue,
+                          level: m.level.rawValue)
         }
     }
 }

@@ -62,6 +62,13 @@ import Testing
             #expect((s.recall ?? 1) >= 0.9, "\(k) recall")
             #expect((s.precision ?? 1) >= 0.95, "\(k) precision")
         }
+        for k in ["odometer_rollback", "gps_jump", "gps_invalid", "clock_skew"] {
+            guard let s = e.ours.kind(k) else { continue }
+            #expect((s.recall ?? 1) == 1, "\(k) recall")
+            #expect((s.precision ?? 1) >= 0.99, "\(k) precision")
+        }
+        let m = e.ours.maintenance
+        #expect(m.matched == m.expected && m.unexpected == 0, "maintenance: exactly the expected alerts")
     }
 }
 

@@ -58,19 +58,13 @@ struct DetectionEndToEndTests {
         // so every kill leaves committed batches after the snapshot that must be replayed.
         let fleetd = FleetdProcess(database: db, extraArgs: ["--snapshot-interval", "1h"])
         try fleetd.startReady()
-        let publisherDone = DispatchSemaphore(value: 0)
-        let publishError = ErrorBox()
-        Thread {
-            do { try Traffic.publish(messages) } catch { publishError.error = error }
-            publisherDone.signal()
-        }.start()
+        let publishing = Traffic.publishInBackground(messages)
         for n in killAt {
             #expect(try eventually { try db.count("SELECT count(*) FROM readings") >= n })
             fleetd.kill9()
             try fleetd.start()
         }
-        #expect(publisherDone.wait(timeout: .now() + 180) == .success)
-        #expect(publishError.error == nil)
+        #expect(publishing.finished(within: 180), "publisher: \(String(describing: publishing.error.error))")
         #expect(try eventually(timeout: .seconds(120)) { try db.count("SELECT count(*) FROM readings") == distinct })
         // The last readings wait in the reorder window until the idle clock releases them.
         #expect(eventually(timeout: .seconds(30)) { (fleetd.metric("fleetd_readings_accepted_total") ?? 0) > 0 })

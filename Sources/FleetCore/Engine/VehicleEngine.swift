@@ -49,7 +49,7 @@ public enum VehicleEngine {
                 for a in state.consumption.feed(tx) { out.append(.anomaly(a)) }
             }
         }
-        if let o = r.odometerKm { state.odometerKm = o }
+        if let o = r.odometerKm, state.odometerBaseKm == nil { state.odometerBaseKm = o - state.fuel.motion.distanceKm }
         if let h = r.engineHours { state.engineHours = h }
     }
 }

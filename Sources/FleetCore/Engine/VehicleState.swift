@@ -9,9 +9,14 @@ public struct VehicleState: Sendable, Equatable, Codable {
     public var odometerGPS = OdometerGPSWatch()
     public var consumption = ConsumptionWatch()
     public var fuel: FuelDetector
-    /// Newest counters, for maintenance plans.
-    public var odometerKm: Double?
+    /// The first odometer value seen; maintenance distance is this plus the plausible distance
+    /// driven since, so a rollback, reset or jump of the unit's odometer cannot fire or hide a plan.
+    public var odometerBaseKm: Double?
+    /// Newest engine hours, for maintenance plans.
     public var engineHours: Double?
+
+    /// The odometer as maintenance judges it.
+    public var odometerKm: Double? { odometerBaseKm.map { $0 + fuel.motion.distanceKm } }
 
     public init(vehicleID: String, windowMs: Int64, config: VehicleConfig = VehicleConfig()) {
         reorder = ReorderBuffer(windowMs: windowMs)

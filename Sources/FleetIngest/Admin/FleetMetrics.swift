@@ -64,7 +64,7 @@ public final class FleetMetrics: Sendable {
             descriptor: .fleet("fleetd_ingest_latency_seconds", "Time from MQTT receipt to PostgreSQL commit, per reading."),
             buckets: [.milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
                       .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300)])
-        spoolUsedBytes = r.makeGauge(descriptor: .fleet("fleetd_spool_used_bytes", "Bytes in the spool not yet committed to PostgreSQL."))
+        spoolUsedBytes = r.makeGauge(descriptor: .fleet("fleetd_spool_used_bytes", "Bytes in the spool not yet released: uncommitted, or kept for detector replay since the last snapshot."))
         spoolCapacityBytes = r.makeGauge(descriptor: .fleet("fleetd_spool_capacity_bytes", "Size of the spool's ring."))
         spoolProducerWaits = r.makeCounter(descriptor: .fleet("fleetd_spool_full_waits_total", "Messages that waited for spool space (back-pressure to the broker)."))
         spoolUnreadableBytes = r.makeCounter(descriptor: .fleet("fleetd_spool_unreadable_bytes_total", "Spool bytes skipped because a frame was torn (power cut)."))

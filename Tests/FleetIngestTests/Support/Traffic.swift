@@ -25,4 +25,24 @@ struct Traffic {
         for m in messages { try publisher.publish(topic: m.topic, payload: m.payload) }
         guard publisher.drain(timeout: 60) else { throw TestFailure("publisher did not drain") }
     }
+
+    /// Publishes on a thread of its own; `wait` returns the publisher's error, or a timeout.
+    static func publishInBackground(_ messages: [Message]) -> BackgroundPublish {
+        let publish = BackgroundPublish()
+        Thread {
+            do { try Traffic.publish(messages) } catch { publish.error.error = error }
+            publish.done.signal()
+        }.start()
+        return publish
+    }
+}
+
+final class BackgroundPublish: Sendable {
+    let done = DispatchSemaphore(value: 0)
+    let error = ErrorBox()
+
+    /// Whether publishing ended in time and without an error.
+    func finished(within seconds: Double) -> Bool {
+        done.wait(timeout: .now() + seconds) == .success && error.error == nil
+    }
 }
