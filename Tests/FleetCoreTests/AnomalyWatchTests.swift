@@ -99,7 +99,7 @@ import Testing
         var fleet = FleetDetection(windowMs: 10_000)
         var events: [DetectionEvent] = []
         for r in Self.drive(50) { _ = fleet.ingest(r, arrivalMs: r.ts, into: &events) }
-        let state = try #require(fleet.vehicles["v"])
+        let state = try #require(fleet.state(of: "v"))
         let data = try JSONEncoder().encode(state)
         let back = try JSONDecoder().decode(VehicleState.self, from: data)
         #expect(back == state)

@@ -43,7 +43,7 @@ struct ScenarioEvaluation {
         }
         fleet.flushAll(into: &events)
         truth = sim.truth()
-        for s in fleet.vehicles.values { maxStateBytes = max(maxStateBytes, s.fuel.approximateBytes) }
+        for s in fleet.allStates { maxStateBytes = max(maxStateBytes, s.fuel.approximateBytes) }
         let order = Channel.allCases
         var naiveDetected: [DetectedEvent] = []
         for (i, var rs) in perVehicle.enumerated() {

@@ -2,20 +2,28 @@
 /// given — readings with their receipt times, and explicit ticks — never by a clock of its own.
 /// Fed the same stream from the same snapshot it derives the same events, which is what lets the
 /// pipeline rebuild its state after a crash by replaying the spool.
+///
+/// States live in an array addressed by a slot per vehicle: one hash lookup per reading, and a
+/// state (about a kilobyte) is always mutated in place, never copied out of a dictionary.
 public struct FleetDetection: Sendable {
     public let windowMs: Int64
-    public private(set) var vehicles: [String: VehicleState] = [:]
+    private var slots: [String: Int] = [:]
+    private var ids: [String] = []
+    private var states: [VehicleState] = []
     /// The receiving clock: the newest receipt time seen (ticks included).
     public private(set) var clockMs: Int64 = .min
-    /// Vehicles whose readings wait in the reorder window.
-    private var holding: Set<String> = []
+    /// Slots whose readings wait in the reorder window.
+    private var holding: Set<Int> = []
     private var nextSweepMs: Int64 = .min
-    /// Vehicles changed since the last `takeChanged()`: what a snapshot must write.
-    public private(set) var changed: Set<String> = []
+    /// Slots changed since the last `takeChanged()`: what a snapshot must write.
+    private var changedFlags: [Bool] = []
+    private var changedSlots: [Int] = []
     private var configs: [String: VehicleConfig] = [:]
     private var maintenance = MaintenanceBook(plans: [], records: [])
     /// Alerts already raised (once per interval and level), as stored in `maintenance_alerts`.
     private var raised: Set<MaintenanceAlert.Key> = []
+    /// Reused for released readings: no allocation per reading.
+    private var scratch: [Reading] = []
 
     /// Quiet vehicles' held readings are looked at this often (receiving time).
     public static let sweepEveryMs: Int64 = 1_000
@@ -26,24 +34,33 @@ public struct FleetDetection: Sendable {
     }
 
     /// Restores snapshotted states and the clock they were taken at.
-    public init(windowMs: Int64, restoring states: [String: VehicleState], clockMs: Int64) {
+    public init(windowMs: Int64, restoring restored: [String: VehicleState], clockMs: Int64) {
         self.init(windowMs: windowMs)
-        vehicles = states
+        for (id, s) in restored.sorted(by: { $0.key < $1.key }) {
+            let slot = add(id, s)
+            if s.reorder.heldCount > 0 { holding.insert(slot) }
+        }
         self.clockMs = clockMs
-        for (id, s) in states where s.reorder.heldCount > 0 { holding.insert(id) }
     }
+
+    public var vehicleCount: Int { states.count }
+
+    public func state(of vehicleID: String) -> VehicleState? { slots[vehicleID].map { states[$0] } }
+
+    /// Every vehicle's state (tests and tools).
+    public var allStates: [VehicleState] { states }
 
     // MARK: Operator inputs
 
     /// Tank sizes and threshold overrides; applied to known vehicles at once.
     public mutating func setConfigs(_ new: [String: VehicleConfig]) {
         configs = new
-        for id in vehicles.keys {
-            let c = new[id] ?? VehicleConfig()
-            if vehicles[id]!.fuel.capacityL != c.capacityL || vehicles[id]!.fuel.overrides != c.overrides {
-                vehicles[id]!.fuel.capacityL = c.capacityL
-                vehicles[id]!.fuel.overrides = c.overrides
-                changed.insert(id)
+        for slot in states.indices {
+            let c = new[ids[slot]] ?? VehicleConfig()
+            if states[slot].fuel.capacityL != c.capacityL || states[slot].fuel.overrides != c.overrides {
+                states[slot].fuel.capacityL = c.capacityL
+                states[slot].fuel.overrides = c.overrides
+                markChanged(slot)
             }
         }
     }
@@ -58,13 +75,11 @@ public struct FleetDetection: Sendable {
     /// One decoded reading received at `arrivalMs`. Events found are appended to `out`.
     public mutating func ingest(_ r: Reading, arrivalMs: Int64, into out: inout [DetectionEvent]) -> VehicleEngine.Outcome {
         advanceClock(to: arrivalMs, into: &out)
-        let id = r.vehicleID
-        if vehicles[id] == nil { vehicles[id] = VehicleState(vehicleID: id, windowMs: windowMs, config: configs[id] ?? VehicleConfig()) }
-        changed.insert(id)
-        let outcome = VehicleEngine.accept(r, arrivalMs: arrivalMs, state: &vehicles[id]!, into: &out)
-        if outcome == .accepted {
-            release(id, into: &out)
-        }
+        let slot = slots[r.vehicleID] ?? add(r.vehicleID, VehicleState(vehicleID: r.vehicleID, windowMs: windowMs,
+                                                                         config: configs[r.vehicleID] ?? VehicleConfig()))
+        markChanged(slot)
+        let outcome = VehicleEngine.accept(r, arrivalMs: arrivalMs, state: &states[slot], into: &out)
+        if outcome == .accepted { release(slot, into: &out) }
         return outcome
     }
 
@@ -75,49 +90,68 @@ public struct FleetDetection: Sendable {
 
     /// Releases everything held (the end of a finite stream: tests and tools only).
     public mutating func flushAll(into out: inout [DetectionEvent]) {
-        for id in vehicles.keys.sorted() {
-            VehicleEngine.flush(state: &vehicles[id]!, into: &out)
-            checkMaintenance(id, into: &out)
-            changed.insert(id)
+        for slot in states.indices {
+            VehicleEngine.flush(state: &states[slot], into: &out)
+            checkMaintenance(slot, into: &out)
+            markChanged(slot)
         }
         holding.removeAll()
     }
 
     /// The vehicles changed since the last call, with their states (for a snapshot).
     public mutating func takeChanged() -> [(String, VehicleState)] {
-        defer { changed.removeAll(keepingCapacity: true) }
-        return changed.compactMap { id in vehicles[id].map { (id, $0) } }
+        defer {
+            for slot in changedSlots { changedFlags[slot] = false }
+            changedSlots.removeAll(keepingCapacity: true)
+        }
+        return changedSlots.map { (ids[$0], states[$0]) }
     }
+
+    public var hasChanges: Bool { !changedSlots.isEmpty }
 
     /// Whether any vehicle has readings waiting in the reorder window.
     public var isHolding: Bool { !holding.isEmpty }
 
-    public var heldReadings: Int { holding.reduce(0) { $0 + (vehicles[$1]?.reorder.heldCount ?? 0) } }
-
     // MARK: Internals
+
+    private mutating func add(_ id: String, _ state: VehicleState) -> Int {
+        let slot = states.count
+        slots[id] = slot
+        ids.append(id)
+        states.append(state)
+        changedFlags.append(false)
+        return slot
+    }
+
+    private mutating func markChanged(_ slot: Int) {
+        guard !changedFlags[slot] else { return }
+        changedFlags[slot] = true
+        changedSlots.append(slot)
+    }
 
     private mutating func advanceClock(to ms: Int64, into out: inout [DetectionEvent]) {
         guard ms > clockMs else { return }
         clockMs = ms
         guard ms >= nextSweepMs else { return }
         nextSweepMs = ms + Self.sweepEveryMs
-        for id in holding { release(id, into: &out) }
+        for slot in holding { release(slot, into: &out) }
     }
 
-    private mutating func release(_ id: String, into out: inout [DetectionEvent]) {
-        let n = VehicleEngine.advance(nowMs: clockMs, state: &vehicles[id]!, into: &out)
-        if vehicles[id]!.reorder.heldCount > 0 { holding.insert(id) } else { holding.remove(id) }
+    private mutating func release(_ slot: Int, into out: inout [DetectionEvent]) {
+        let n = VehicleEngine.advance(nowMs: clockMs, state: &states[slot], scratch: &scratch, into: &out)
+        if states[slot].reorder.heldCount > 0 { holding.insert(slot) } else { holding.remove(slot) }
         if n > 0 {
-            changed.insert(id)
-            checkMaintenance(id, into: &out)
+            markChanged(slot)
+            checkMaintenance(slot, into: &out)
         }
     }
 
-    /// Maintenance plans against the vehicle's newest counters, at the device time of the newest
-    /// reading fed (once per interval and level).
-    private mutating func checkMaintenance(_ id: String, into out: inout [DetectionEvent]) {
-        guard let s = vehicles[id], let ts = s.reorder.releasedThrough else { return }
-        for alert in maintenance.alerts(vehicleID: id, ts: ts, odometerKm: s.odometerKm, engineHours: s.engineHours)
+    /// Maintenance plans against the vehicle's counters, at the device time of the newest reading
+    /// fed (once per interval and level).
+    private mutating func checkMaintenance(_ slot: Int, into out: inout [DetectionEvent]) {
+        guard let ts = states[slot].reorder.releasedThrough else { return }
+        for alert in maintenance.alerts(vehicleID: ids[slot], ts: ts, odometerKm: states[slot].odometerKm,
+                                        engineHours: states[slot].engineHours)
         where raised.insert(alert.key).inserted {
             out.append(.maintenance(alert))
         }

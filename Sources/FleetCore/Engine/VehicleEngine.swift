@@ -24,11 +24,14 @@ public enum VehicleEngine {
         }
     }
 
-    /// Feeds what the reorder window releases at `nowMs` (the receiving clock) to the detectors.
-    public static func advance(nowMs: Int64, state: inout VehicleState, into out: inout [DetectionEvent]) -> Int {
-        let released = state.reorder.release(nowMs: nowMs)
-        for r in released { feed(r, state: &state, into: &out) }
-        return released.count
+    /// Feeds what the reorder window releases at `nowMs` (the receiving clock) to the detectors;
+    /// `scratch` is a buffer the caller reuses.
+    public static func advance(nowMs: Int64, state: inout VehicleState, scratch: inout [Reading],
+                               into out: inout [DetectionEvent]) -> Int {
+        scratch.removeAll(keepingCapacity: true)
+        state.reorder.release(nowMs: nowMs, into: &scratch)
+        for r in scratch { feed(r, state: &state, into: &out) }
+        return scratch.count
     }
 
     /// Releases everything held (a finite stream's end, in tests and tools).

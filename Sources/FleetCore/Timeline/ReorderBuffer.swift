@@ -23,7 +23,12 @@ public struct ReorderBuffer: Sendable, Equatable, Codable {
     public let windowMs: Int64
     /// Hard bound on held readings; beyond it the oldest is released early (bounded memory).
     public let capacity: Int
+    /// Held readings are `pending[head...]`, sorted by (ts, channel). Releasing advances `head`
+    /// instead of shifting the array (a unit reporting every second keeps ~10 readings held, and
+    /// shifting them on every release was the detectors' largest cost); dead slots are dropped
+    /// in bulk now and then.
     private(set) var pending: [Pending] = []
+    private var head = 0
     /// Device time of the last released reading, and the channels released at exactly that time.
     public private(set) var releasedThrough: Int64?
     private(set) var channelsAtReleasedThrough: [Channel] = []
@@ -35,7 +40,38 @@ public struct ReorderBuffer: Sendable, Equatable, Codable {
         self.capacity = capacity
     }
 
-    public var heldCount: Int { pending.count }
+    public var heldCount: Int { pending.count - head }
+
+    enum CodingKeys: String, CodingKey {
+        case windowMs, capacity, pending, releasedThrough, channelsAtReleasedThrough, newestTs
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        windowMs = try c.decode(Int64.self, forKey: .windowMs)
+        capacity = try c.decode(Int.self, forKey: .capacity)
+        pending = try c.decode([Pending].self, forKey: .pending)
+        releasedThrough = try c.decodeIfPresent(Int64.self, forKey: .releasedThrough)
+        channelsAtReleasedThrough = try c.decode([Channel].self, forKey: .channelsAtReleasedThrough)
+        newestTs = try c.decode(Int64.self, forKey: .newestTs)
+    }
+
+    /// Only the held readings are state; released slots are not written.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(windowMs, forKey: .windowMs)
+        try c.encode(capacity, forKey: .capacity)
+        try c.encode(Array(pending[head...]), forKey: .pending)
+        try c.encodeIfPresent(releasedThrough, forKey: .releasedThrough)
+        try c.encode(channelsAtReleasedThrough, forKey: .channelsAtReleasedThrough)
+        try c.encode(newestTs, forKey: .newestTs)
+    }
+
+    public static func == (a: ReorderBuffer, b: ReorderBuffer) -> Bool {
+        a.windowMs == b.windowMs && a.capacity == b.capacity && a.pending[a.head...].elementsEqual(b.pending[b.head...])
+            && a.releasedThrough == b.releasedThrough && a.channelsAtReleasedThrough == b.channelsAtReleasedThrough
+            && a.newestTs == b.newestTs
+    }
 
     /// Offers a reading that arrived at `arrivalMs` (the receiving clock, passed in).
     public mutating func insert(_ reading: Reading, arrivalMs: Int64) -> Outcome {
@@ -47,7 +83,11 @@ public struct ReorderBuffer: Sendable, Equatable, Codable {
         if index < pending.count, pending[index].reading.ts == reading.ts, pending[index].reading.channel == reading.channel {
             return .duplicate
         }
-        pending.insert(Pending(reading: reading, arrivalMs: arrivalMs), at: index)
+        if index == pending.count {
+            pending.append(Pending(reading: reading, arrivalMs: arrivalMs))
+        } else {
+            pending.insert(Pending(reading: reading, arrivalMs: arrivalMs), at: index)
+        }
         newestTs = max(newestTs, reading.ts)
         return .accepted
     }
@@ -55,30 +95,46 @@ public struct ReorderBuffer: Sendable, Equatable, Codable {
     /// Releases, in device-time order, what is due at `nowMs`.
     public mutating func release(nowMs: Int64) -> [Reading] {
         var out: [Reading] = []
-        var count = 0
-        while count < pending.count {
-            let p = pending[count]
-            let overfull = pending.count - count > capacity
-            guard overfull || p.reading.ts <= newestTs - windowMs || p.arrivalMs <= nowMs - windowMs else { break }
-            out.append(p.reading)
-            count += 1
-        }
-        if count > 0 {
-            pending.removeFirst(count)
-            noteReleased(out)
-        }
+        release(nowMs: nowMs, into: &out)
         return out
+    }
+
+    /// Appends what is due at `nowMs` to `out` (a buffer the caller reuses).
+    public mutating func release(nowMs: Int64, into out: inout [Reading]) {
+        let from = out.count
+        var i = head
+        while i < pending.count {
+            let overfull = pending.count - i > capacity
+            guard overfull || pending[i].reading.ts <= newestTs - windowMs || pending[i].arrivalMs <= nowMs - windowMs else { break }
+            out.append(pending[i].reading)
+            i += 1
+        }
+        guard i > head else { return }
+        head = i
+        compact()
+        noteReleased(out[from...])
     }
 
     /// Releases everything held, in order (shutdown, or tests with a known end).
     public mutating func flush() -> [Reading] {
-        let out = pending.map(\.reading)
+        let out = pending[head...].map(\.reading)
         pending.removeAll()
-        noteReleased(out)
+        head = 0
+        noteReleased(out[...])
         return out
     }
 
-    private mutating func noteReleased(_ released: [Reading]) {
+    private mutating func compact() {
+        if head == pending.count {
+            pending.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 32 && head * 2 >= pending.count {
+            pending.removeFirst(head)
+            head = 0
+        }
+    }
+
+    private mutating func noteReleased(_ released: ArraySlice<Reading>) {
         guard let last = released.last else { return }
         if last.ts != releasedThrough { channelsAtReleasedThrough.removeAll() }
         releasedThrough = last.ts
@@ -90,7 +146,12 @@ public struct ReorderBuffer: Sendable, Equatable, Codable {
 
     /// Position keeping `pending` sorted by (ts, channel).
     private func insertionIndex(_ ts: Int64, _ channel: Channel) -> Int {
-        var lo = 0
+        // In-order arrival, the common case: after the last.
+        if let last = pending.last, pending.count > head,
+           last.reading.ts < ts || (last.reading.ts == ts && last.reading.channel.order < channel.order) {
+            return pending.count
+        }
+        var lo = head
         var hi = pending.count
         while lo < hi {
             let mid = (lo + hi) / 2

@@ -162,7 +162,7 @@ public final class Pipeline: @unchecked Sendable {
             }
 
             // 4. Commit when full, old enough, or shutting down (with a last snapshot).
-            if stopping && caughtUp, let r = runner, r.snapshotPosition != position || !r.detection.changed.isEmpty {
+            if stopping && caughtUp, let r = runner, r.snapshotPosition != position || r.detection.hasChanges {
                 runner!.attachSnapshot(to: &batch, position: position)
             }
             let due = batch.rowCount >= settings.batchSize
