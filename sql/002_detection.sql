@@ -18,10 +18,11 @@ ALTER TABLE maintenance_alerts
     ADD COLUMN interval_key bigint,
     ADD CONSTRAINT maintenance_alerts_once UNIQUE (vehicle_id, plan_id, level, interval_key);
 
--- Detector state of each vehicle as of its spool's snapshot position (JSON of FleetCore.VehicleState).
+-- Detector state of each vehicle as of its spool's snapshot position (FleetCore.VehicleState in
+-- fleetd's binary snapshot form, see BinaryState).
 CREATE TABLE vehicle_state (
     vehicle_id text PRIMARY KEY,
-    state      text        NOT NULL,
+    state      bytea       NOT NULL,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 

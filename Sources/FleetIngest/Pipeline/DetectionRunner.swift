@@ -1,5 +1,4 @@
 import FleetCore
-import Foundation
 import Logging
 
 /// The pipeline's side of detection: feeds `FleetDetection` from decoded batches, advances its
@@ -16,24 +15,18 @@ struct DetectionRunner {
     /// Position of the last committed snapshot: the spool is kept from here for replay.
     private(set) var snapshotPosition: UInt64?
     private var lastSnapshotAt = ContinuousClock.now
-    private let encoder: JSONEncoder
-    private let decoder = JSONDecoder()
 
     init(windowMs: Int64, snapshotInterval: Duration) {
         detection = FleetDetection(windowMs: windowMs)
         self.snapshotInterval = snapshotInterval
-        encoder = JSONEncoder()
-        // Detector state never holds NaN or infinity; if it ever did, a snapshot must still be written.
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     }
 
     /// Restores stored states. States that do not decode (written by an incompatible version) start afresh.
     mutating func restore(_ stored: StoredDetection, logger: Logger) {
         var states: [String: VehicleState] = [:]
         var unreadable = 0
-        for (id, json) in stored.states {
-            if let s = try? decoder.decode(VehicleState.self, from: Data(json.utf8)), s.reorder.windowMs == detection.windowMs {
+        for (id, bytes) in stored.states {
+            if let s = try? BinaryState.decode(VehicleState.self, from: bytes), s.reorder.windowMs == detection.windowMs {
                 states[id] = s
             } else {
                 unreadable += 1
@@ -93,11 +86,10 @@ struct DetectionRunner {
     /// Attaches the changed vehicles' states as of `position` (everything read so far) to the batch.
     mutating func attachSnapshot(to batch: inout IngestBatch, position: UInt64) {
         guard batch.snapshot == nil else { return }
-        var states: [(vehicleID: String, json: String)] = []
+        var states: [(vehicleID: String, bytes: [UInt8])] = []
         for (id, state) in detection.takeChanged() {
             // Encoding a plain value type of numbers and strings cannot fail.
-            let data = try! encoder.encode(state)
-            states.append((id, String(decoding: data, as: UTF8.self)))
+            states.append((id, try! BinaryState.encode(state)))
         }
         batch.snapshot = DetectorSnapshot(position: position, clockMs: detection.clockMs, states: states)
         batch.endPosition = position

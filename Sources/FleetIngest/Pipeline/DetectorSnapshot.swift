@@ -4,8 +4,8 @@
 struct DetectorSnapshot: Equatable {
     var position: UInt64
     var clockMs: Int64
-    /// Vehicle id and its `VehicleState` as JSON.
-    var states: [(vehicleID: String, json: String)]
+    /// Vehicle id and its `VehicleState` in binary form (`BinaryState`).
+    var states: [(vehicleID: String, bytes: [UInt8])]
 
     static func == (a: DetectorSnapshot, b: DetectorSnapshot) -> Bool {
         a.position == b.position && a.clockMs == b.clockMs && a.states.elementsEqual(b.states) { $0 == $1 }

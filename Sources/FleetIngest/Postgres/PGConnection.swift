@@ -149,4 +149,27 @@ public final class PGResult {
 
     public func int(_ row: Int, _ column: Int) -> Int64? { string(row, column).flatMap { Int64($0) } }
     public func double(_ row: Int, _ column: Int) -> Double? { string(row, column).flatMap { Double($0) } }
+
+    /// A `bytea` value, from PostgreSQL's text form (`\x` and hex digits).
+    public func bytea(_ row: Int, _ column: Int) -> [UInt8]? {
+        guard !isNull(row, column), let text = PQgetvalue(result, Int32(row), Int32(column)) else { return nil }
+        let n = Int(PQgetlength(result, Int32(row), Int32(column)))
+        guard n >= 2, text[0] == CChar(UInt8(ascii: "\\")), text[1] == CChar(UInt8(ascii: "x")), n % 2 == 0 else { return nil }
+        func nibble(_ c: CChar) -> UInt8? {
+            switch UInt8(bitPattern: c) {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt8(bitPattern: c) - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt8(bitPattern: c) - UInt8(ascii: "a") + 10
+            default: nil
+            }
+        }
+        var out = [UInt8]()
+        out.reserveCapacity((n - 2) / 2)
+        var i = 2
+        while i < n {
+            guard let hi = nibble(text[i]), let lo = nibble(text[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
 }

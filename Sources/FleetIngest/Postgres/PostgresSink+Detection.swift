@@ -32,9 +32,9 @@ extension PostgresSink {
     func writeSnapshot(_ snapshot: DetectorSnapshot, spoolID: String) throws(PGError) {
         if !snapshot.states.isEmpty {
             var copy = CopyTextEncoder()
-            for (id, json) in snapshot.states {
+            for (id, bytes) in snapshot.states {
                 copy.plain(id)
-                copy.text(json)
+                bytes.withUnsafeBytes { copy.bytea($0) }
                 copy.endRow()
             }
             try db.copyIn("COPY fleetd_stage_state (vehicle_id, state) FROM STDIN", bytes: copy.bytes)
@@ -57,7 +57,7 @@ extension PostgresSink {
         let states = try db.exec("SELECT vehicle_id, state FROM vehicle_state")
         stored.states.reserveCapacity(states.rowCount)
         for i in 0..<states.rowCount {
-            if let id = states.string(i, 0), let json = states.string(i, 1) { stored.states.append((id, json)) }
+            if let id = states.string(i, 0), let bytes = states.bytea(i, 1) { stored.states.append((id, bytes)) }
         }
         let cp = try db.exec("SELECT position, clock_ms FROM detector_checkpoint WHERE spool_id = $1", [spoolID])
         if cp.rowCount == 1, let p = cp.int(0, 0), let c = cp.int(0, 1) { stored.snapshot = (UInt64(p), c) }
@@ -121,7 +121,7 @@ extension PostgresSink {
 }
 
 struct StoredDetection {
-    var states: [(vehicleID: String, json: String)] = []
+    var states: [(vehicleID: String, bytes: [UInt8])] = []
     var snapshot: (position: UInt64, clockMs: Int64)?
     var ticks: [DetectorTick] = []
 }

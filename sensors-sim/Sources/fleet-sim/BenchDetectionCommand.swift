@@ -1,5 +1,6 @@
 import ArgumentParser
 import FleetCore
+import FleetIngest
 import FleetSim
 import Foundation
 
@@ -28,6 +29,7 @@ struct BenchDetectionCommand: ParsableCommand {
         let encoders: [(String, (VehicleState) -> Int)] = [
             ("JSONEncoder", { (try? json.encode($0).count) ?? 0 }),
             ("PropertyListEncoder binary", { (try? plist.encode($0).count) ?? 0 }),
+            ("fleetd BinaryState", { (try? BinaryState.encode($0).count) ?? 0 }),
         ]
         defer {
             for (name, encode) in encoders {
