@@ -61,6 +61,10 @@ import Testing
         #expect(buffer.insert(Reading(vehicleID: "v", channel: .fuel, ts: t0 + 19_000, fuelL: 1), arrivalMs: t0 + 30_000) == .duplicate)
         #expect(buffer.insert(Reading(vehicleID: "v", channel: .gps, ts: t0 + 19_000, lat: 1, lon: 1), arrivalMs: t0 + 30_000) == .accepted)
         #expect(buffer.insert(Reading(vehicleID: "v", channel: .gps, ts: t0 + 25_500, lat: 1, lon: 1), arrivalMs: t0 + 30_000) == .accepted)
+        // A redelivery of a reading the detectors already had is a duplicate, not a late reading,
+        // as long as it is among the last few released; older ones cannot be told apart.
+        #expect(buffer.insert(Reading(vehicleID: "v", channel: .fuel, ts: t0 + 10_000, fuelL: 1), arrivalMs: t0 + 30_000) == .duplicate)
+        #expect(buffer.insert(Reading(vehicleID: "v", channel: .fuel, ts: t0 + 1_000, fuelL: 1), arrivalMs: t0 + 30_000) == .late)
     }
 
     @Test func aBacklogNewerThanAnythingReleasedIsInOrderHoweverOld() {

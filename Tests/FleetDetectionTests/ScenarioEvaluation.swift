@@ -50,10 +50,10 @@ struct ScenarioEvaluation {
             let spec = sim.specs[i]
             readings += rs.count
             rs.sort { a, b in a.ts != b.ts ? a.ts < b.ts : order.firstIndex(of: a.channel)! < order.firstIndex(of: b.channel)! }
-            var naive = NaiveFuelDetector()
+            var naive = NaiveFuelDetector(vehicle: spec.id)
             for r in rs {
                 if let l = r.fuelL ?? r.fuelPct.map({ $0 / 100 * spec.tankL }), let n = naive.process(level: l, ts: r.ts) {
-                    naiveDetected.append(DetectedEvent(kind: n.kind, vehicle: spec.id, startMs: n.start, endMs: n.end, volumeL: n.volume))
+                    naiveDetected.append(n)
                 }
             }
         }

@@ -33,6 +33,12 @@ public struct ReorderBuffer: Sendable, Equatable, Codable {
     public private(set) var releasedThrough: Int64?
     private(set) var channelsAtReleasedThrough: [Channel] = []
     private(set) var newestTs: Int64 = .min
+    /// The last released readings' keys (ts and channel), so a redelivery of a reading already fed
+    /// to the detectors counts as a duplicate, not as late. Redeliveries come soon after the
+    /// original; a small ring is enough.
+    private(set) var recent: [Int64] = []
+    private var recentNext = 0
+    static let recentCapacity = 16
 
     public init(windowMs: Int64, capacity: Int = 10_000) {
         precondition(windowMs >= 0 && capacity > 0)
@@ -43,7 +49,7 @@ public struct ReorderBuffer: Sendable, Equatable, Codable {
     public var heldCount: Int { pending.count - head }
 
     enum CodingKeys: String, CodingKey {
-        case windowMs, capacity, pending, releasedThrough, channelsAtReleasedThrough, newestTs
+        case windowMs, capacity, pending, releasedThrough, channelsAtReleasedThrough, newestTs, recent, recentNext
     }
 
     public init(from decoder: any Decoder) throws {
@@ -54,6 +60,8 @@ public struct ReorderBuffer: Sendable, Equatable, Codable {
         releasedThrough = try c.decodeIfPresent(Int64.self, forKey: .releasedThrough)
         channelsAtReleasedThrough = try c.decode([Channel].self, forKey: .channelsAtReleasedThrough)
         newestTs = try c.decode(Int64.self, forKey: .newestTs)
+        recent = try c.decode([Int64].self, forKey: .recent)
+        recentNext = try c.decode(Int.self, forKey: .recentNext)
     }
 
     /// Only the held readings are state; released slots are not written.
@@ -65,18 +73,20 @@ public struct ReorderBuffer: Sendable, Equatable, Codable {
         try c.encodeIfPresent(releasedThrough, forKey: .releasedThrough)
         try c.encode(channelsAtReleasedThrough, forKey: .channelsAtReleasedThrough)
         try c.encode(newestTs, forKey: .newestTs)
+        try c.encode(recent, forKey: .recent)
+        try c.encode(recentNext, forKey: .recentNext)
     }
 
     public static func == (a: ReorderBuffer, b: ReorderBuffer) -> Bool {
         a.windowMs == b.windowMs && a.capacity == b.capacity && a.pending[a.head...].elementsEqual(b.pending[b.head...])
             && a.releasedThrough == b.releasedThrough && a.channelsAtReleasedThrough == b.channelsAtReleasedThrough
-            && a.newestTs == b.newestTs
+            && a.newestTs == b.newestTs && a.recent == b.recent && a.recentNext == b.recentNext
     }
 
     /// Offers a reading that arrived at `arrivalMs` (the receiving clock, passed in).
     public mutating func insert(_ reading: Reading, arrivalMs: Int64) -> Outcome {
         if let through = releasedThrough {
-            if reading.ts < through { return .late }
+            if reading.ts < through { return recent.contains(Self.key(reading)) ? .duplicate : .late }
             if reading.ts == through && channelsAtReleasedThrough.contains(reading.channel) { return .duplicate }
         }
         let index = insertionIndex(reading.ts, reading.channel)
@@ -134,7 +144,17 @@ public struct ReorderBuffer: Sendable, Equatable, Codable {
         }
     }
 
+    private static func key(_ r: Reading) -> Int64 { r.ts &* 4 &+ Int64(r.channel.order) }
+
     private mutating func noteReleased(_ released: ArraySlice<Reading>) {
+        for r in released.suffix(Self.recentCapacity) {
+            if recent.count < Self.recentCapacity {
+                recent.append(Self.key(r))
+            } else {
+                recent[recentNext] = Self.key(r)
+                recentNext = (recentNext + 1) % Self.recentCapacity
+            }
+        }
         guard let last = released.last else { return }
         if last.ts != releasedThrough { channelsAtReleasedThrough.removeAll() }
         releasedThrough = last.ts

@@ -83,6 +83,11 @@ struct DetectionRunner {
         return now - lastSnapshotAt >= snapshotInterval || position - last >= spoolCapacity / 8
     }
 
+    /// With the stream idle, a snapshot of what was read since the last one (at most one a second).
+    func idleSnapshotDue(position: UInt64, now: ContinuousClock.Instant) -> Bool {
+        snapshotPosition != position && now - lastSnapshotAt >= .seconds(1)
+    }
+
     /// Attaches the changed vehicles' states as of `position` (everything read so far) to the batch.
     mutating func attachSnapshot(to batch: inout IngestBatch, position: UInt64) {
         guard batch.snapshot == nil else { return }

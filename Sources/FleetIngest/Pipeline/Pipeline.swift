@@ -69,6 +69,7 @@ public final class Pipeline: @unchecked Sendable {
         var runner = settings.detection
             ? DetectionRunner(windowMs: Self.milliseconds(settings.reorderWindow), snapshotInterval: settings.snapshotInterval) : nil
         var inputsLoadedAt = clock.now
+        var lastRecordAt = clock.now
         var notificationsCheckedAt = clock.now
 
         metrics.spoolCapacityBytes.set(to: Double(spool.capacity))
@@ -143,8 +144,14 @@ public final class Pipeline: @unchecked Sendable {
             }
             readPosition = position
             let caughtUp = position == spool.headPosition
-            if caughtUp && !readAny {
-                runner?.tickIfIdle(&batch, position: position, nowMs: WallClock.nowNanos() / 1_000_000, opened: clock.now)
+            if readAny { lastRecordAt = clock.now }
+            if caughtUp && !readAny, runner != nil {
+                runner!.tickIfIdle(&batch, position: position, nowMs: WallClock.nowNanos() / 1_000_000, opened: clock.now)
+                // An idle stream still gets its snapshot soon, so the spool empties and a restart replays nothing.
+                if batch.isEmpty && clock.now - lastRecordAt >= .seconds(1) && runner!.idleSnapshotDue(position: position, now: clock.now) {
+                    runner!.attachSnapshot(to: &batch, position: position)
+                    batch.openedAt = clock.now
+                }
             }
 
             // 3. Operators' edits: at once when notified, and every so often anyway.
