@@ -76,9 +76,25 @@ import Testing
         // Offline for a day, then the whole backlog at once.
         let backlog = (0..<100).map { Reading(vehicleID: "v", channel: .fuel, ts: now - day + Int64($0) * 60_000, fuelL: 1) }
         for r in backlog.reversed() { #expect(buffer.insert(r, arrivalMs: now) == .accepted) }
-        let released = buffer.release(nowMs: now)
-        #expect(released == Array(backlog.dropLast()))
-        #expect(buffer.release(nowMs: now + 10_000) == [backlog.last!])
+        // Held for the window in receiving time (other channels' backlogs may follow), then all in order.
+        #expect(buffer.release(nowMs: now + 9_999).isEmpty)
+        #expect(buffer.release(nowMs: now + 10_000) == backlog)
+    }
+
+    @Test func backlogsOfSeveralChannelsMergeInDeviceOrder() {
+        var buffer = ReorderBuffer(windowMs: 10_000)
+        let now: Int64 = 1_700_000_000_000
+        let start = now - 3 * 3_600_000
+        // A split unit back from three hours offline: its fuel probe's backlog first, then its odometer's.
+        let fuel = (0..<1_000).map { Reading(vehicleID: "v", channel: .fuel, ts: start + Int64($0) * 10_000, fuelL: 1) }
+        let odometer = (0..<1_000).map { Reading(vehicleID: "v", channel: .odometer, ts: start + Int64($0) * 10_000 + 5_000, odometerKm: 1) }
+        for r in fuel { #expect(buffer.insert(r, arrivalMs: now) == .accepted) }
+        #expect(buffer.release(nowMs: now + 2_000).isEmpty)
+        for r in odometer { #expect(buffer.insert(r, arrivalMs: now + 3_000) == .accepted) }
+        var released = buffer.release(nowMs: now + 10_000)
+        released += buffer.release(nowMs: now + 13_000)
+        #expect(released.count == 2_000)
+        #expect(released.map(\.ts) == released.map(\.ts).sorted())
     }
 
     @Test func aQuietVehicleIsReleasedByArrivalTime() {

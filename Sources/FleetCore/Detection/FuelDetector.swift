@@ -66,9 +66,14 @@ public struct FuelDetector: Sendable, Equatable, Codable {
         if let f = flag { events.append(.anomaly(f)) }
         guard !inDropout else { return events }
         let afterGap = flag != nil || lastLevelTs.map { r.ts - $0 > t.gapMs } ?? false
-        // A plain data gap (not a dropout, whose zeros cover it) over which the odometer advanced: the
-        // vehicle drove unseen, so levels on both sides are not comparable.
-        if afterGap, flag == nil, motion.distanceKm - distanceAtLastLevel > Self.unseenDriveKm { steps.movedUnseen() }
+        // A plain data gap (not a dropout, whose zeros cover it): levels on both sides are comparable
+        // only if the odometer has reported since and shows the vehicle stayed put. Otherwise it may
+        // have driven unseen (a unit off, readings held out as clock-skewed, a split unit whose
+        // odometer reports later than its fuel probe), and the fuel it burned is no theft.
+        if afterGap, flag == nil {
+            let odometerSinceGap = (motion.odometerTs ?? .min) > (lastLevelTs ?? .min)
+            if !odometerSinceGap || motion.distanceKm - distanceAtLastLevel > Self.unseenDriveKm { steps.movedUnseen() }
+        }
         lastLevel = level
         lastLevelTs = r.ts
         distanceAtLastLevel = motion.distanceKm

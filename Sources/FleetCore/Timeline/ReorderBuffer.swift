@@ -2,9 +2,10 @@
 /// so detectors see the stream as if it had arrived in order and exactly once.
 ///
 /// Lateness is measured in the vehicle's own device time: a unit replaying a backlog newer than
-/// anything released for it is in order, however old it is by the wall clock. A reading is
+/// anything released for it is in order, however old it is by the wall clock. A live reading is
 /// released once a newer one of the same vehicle is `window` ahead of it, or once it has waited
-/// `window` since it arrived (a vehicle that went quiet must not hold its last readings forever).
+/// `window` since it arrived (a vehicle that went quiet must not hold its last readings forever);
+/// a backlog reading always waits `window` since it arrived, so backlogs of several channels merge.
 public struct ReorderBuffer: Sendable, Equatable, Codable {
     public enum Outcome: Sendable, Equatable {
         /// Held until its turn.
@@ -114,9 +115,15 @@ public struct ReorderBuffer: Sendable, Equatable, Codable {
         let from = out.count
         var i = head
         while i < pending.count {
+            let p = pending[i]
             let overfull = pending.count - i > capacity
-            guard overfull || pending[i].reading.ts <= newestTs - windowMs || pending[i].arrivalMs <= nowMs - windowMs else { break }
-            out.append(pending[i].reading)
+            // A backlog (a reading already older than the window when it arrived) waits out the
+            // window in receiving time: a unit's other channels replay their backlogs in messages
+            // of their own, and released without them the fuel levels of a drive would look parked.
+            let backlog = p.arrivalMs - p.reading.ts > windowMs
+            let overtaken = !backlog && p.reading.ts <= newestTs - windowMs
+            guard overfull || overtaken || p.arrivalMs <= nowMs - windowMs else { break }
+            out.append(p.reading)
             i += 1
         }
         guard i > head else { return }

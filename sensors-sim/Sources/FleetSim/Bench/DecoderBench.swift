@@ -42,17 +42,7 @@ public enum DecoderBench {
     }
 
     public static func run(messages: [(topic: String, payload: [UInt8])], minSeconds: Double = 2) -> [Result] {
-        let decoder = PayloadDecoder()
-        let fleet = measure(minSeconds) {
-            var out = DecodedMessage()
-            var n = 0
-            for m in messages {
-                m.payload.withUnsafeBytes { decoder.decode(topic: m.topic, payload: $0, into: &out) }
-                n += out.readings.count
-                out.removeAll()
-            }
-            return n
-        }
+        let fleet = measure(minSeconds) { decodeAll(messages) }
         let serialization = measure(minSeconds) {
             var n = 0
             for m in messages {
@@ -86,6 +76,19 @@ public enum DecoderBench {
             Result(name: "Foundation JSONSerialization", readingsPerSecond: serialization),
             Result(name: "Foundation JSONDecoder (Codable)", readingsPerSecond: codable),
         ]
+    }
+
+    /// fleetd's decoder over every message once; the readings decoded.
+    static func decodeAll(_ messages: [(topic: String, payload: [UInt8])]) -> Int {
+        let decoder = PayloadDecoder()
+        var out = DecodedMessage()
+        var n = 0
+        for m in messages {
+            m.payload.withUnsafeBytes { decoder.decode(topic: m.topic, payload: $0, into: &out) }
+            n += out.readings.count
+            out.removeAll()
+        }
+        return n
     }
 
     /// Repeats `body` until `minSeconds` have passed; readings per second.

@@ -33,17 +33,7 @@ public enum DetectionBench {
 
     public static func run(messages: [(topic: String, payload: [UInt8])], readings: [(Reading, Int64)],
                            capacities: [String: Double], minSeconds: Double = 2) -> [Result] {
-        let decoder = PayloadDecoder()
-        let decode = DecoderBench.measure(minSeconds) {
-            var out = DecodedMessage()
-            var n = 0
-            for m in messages {
-                m.payload.withUnsafeBytes { decoder.decode(topic: m.topic, payload: $0, into: &out) }
-                n += out.readings.count
-                out.removeAll()
-            }
-            return n
-        }
+        let decode = DecoderBench.measure(minSeconds) { DecoderBench.decodeAll(messages) }
         let configs = capacities.mapValues { VehicleConfig(capacityL: $0) }
         let detect = DecoderBench.measure(minSeconds) {
             var fleet = FleetDetection(windowMs: 10_000)
