@@ -64,6 +64,9 @@ for _ in $(seq 1 600); do
     last=$accepted
     sleep 0.5
 done
+# Published faster than real time, readings arrive as backlogs and wait out the reorder window
+# (10 s of receiving time) before the detectors see them.
+sleep 12
 
 echo "== what came out"
 psql -X -q "$STACK_PG_URL" <<'SQL'
@@ -79,11 +82,14 @@ SELECT channel, count(*) AS readings, count(DISTINCT vehicle_id) AS vehicles,
 SELECT reason, count(*) FROM rejected_messages GROUP BY reason ORDER BY count(*) DESC;
 SELECT vehicle_id, channel, ts, fuel_l, odometer_km, lat, lon, speed_kmh FROM readings
 ORDER BY received_at DESC LIMIT 5;
+SELECT 'fuel_transactions' AS "table", kind, count(*) FROM fuel_transactions GROUP BY kind
+UNION ALL SELECT 'anomalies', kind, count(*) FROM anomalies GROUP BY kind
+UNION ALL SELECT 'maintenance_alerts', level, count(*) FROM maintenance_alerts GROUP BY level ORDER BY 1, 2;
 SQL
 echo "== fleetd metrics"
 curl -s "http://127.0.0.1:$admin_port/metrics" | grep -E '^fleetd_(mqtt_messages_received_total|readings_(accepted|duplicate)_total|rows_written_total\{table="readings"\}|spool_used_bytes|vehicles_tracked|batch_commit_seconds_(sum|count)) '
-echo "== score against the simulator's ground truth"
-"$bin/fleet-sim" score --truth "$run_dir/truth.jsonl" --postgres-url "$STACK_PG_URL" || true
+echo "== detections scored against the simulator's ground truth, next to a naive detector on the same readings"
+"$bin/fleet-sim" score --truth "$run_dir/truth.jsonl" --postgres-url "$STACK_PG_URL" --side-by-side || true
 
 if [ "$keep" = 1 ]; then
     echo "== the stack keeps running (fleetd log: $run_dir/fleetd.log); Ctrl-C stops it"

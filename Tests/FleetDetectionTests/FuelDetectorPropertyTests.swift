@@ -130,4 +130,17 @@ import Testing
         #expect(a.map(\.kind) == [.fuelSensorStuck])
         #expect((a.first?.distanceKm ?? 0) >= 5)
     }
+
+    @Test func fullTankPinnedAtTheProbesTopIsNotStuck() {
+        var v = SyntheticVehicle(tankL: 60, level: 40, noise: 0.004, seed: 9)
+        v.drive(minutes: 10)
+        var r = v.readings
+        var ts = v.ts, odo = v.odometer
+        for _ in 0..<(6 * 40) {  // just filled: the probe reads full scale for the first 30 km
+            ts += 10_000
+            odo += 50.0 / 360
+            r.append(Reading(vehicleID: "t1", channel: .telemetry, ts: ts, fuelL: 60, odometerKm: odo, speedKmh: 50, ignition: true))
+        }
+        #expect(runDetector(r, tankL: 60).events.compactMap(\.anomaly).isEmpty)
+    }
 }

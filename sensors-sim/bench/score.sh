@@ -54,9 +54,9 @@ trap 'exit 130' INT TERM
 now() { date +%s; }
 metric() { { curl -s "http://127.0.0.1:$admin/metrics" || true; } | awk -v m="$1" '$1==m {print $2}'; }
 
-# Waits until fleetd has committed everything: accepted readings unchanged for 5 s (it releases
-# the reorder window's last readings 1-10 s after the stream goes idle) and the readings count the
-# same on two looks. Not "spool empty": fleetd keeps the last spool range after an idle stream.
+# Waits until fleetd has committed everything: accepted readings unchanged for 5 s and the readings
+# count the same on two looks, then the reorder window once more (published faster than real time,
+# every reading arrives as a backlog and waits 10 s of receiving time before the detectors see it).
 wait_committed() {
     local last=-1 stable=0 rows=-1 n deadline=$(( $(now) + max_wall ))
     while [ "$(now)" -lt "$deadline" ]; do
@@ -67,7 +67,7 @@ wait_committed() {
         last=$acc
         if [ "$stable" -ge 5 ]; then
             n=$(psql -X -At "$STACK_PG_URL" -c "SELECT count(*) FROM readings")
-            [ "$n" = "$rows" ] && return 0
+            if [ "$n" = "$rows" ]; then sleep 12; return 0; fi
             rows=$n stable=0
         fi
         sleep 1

@@ -49,7 +49,12 @@ public struct FuelDetector: Sendable, Equatable, Codable {
         guard level >= 0 else { return [] }
 
         var events: [FuelEvent] = []
-        if let a = stuck.observe(raw: raw, ts: r.ts, distanceKm: motion.distanceKm, litres: level, t, vehicleID: vehicleID) {
+        // A full tank reads the probe's top value until enough is burned to uncover it (the probe's
+        // dead zone): a constant reading at full scale while driving is not a stuck sensor.
+        let fullScale = capacityL.map { level >= 0.99 * $0 } ?? false
+        if fullScale && !stuck.isStuck {
+            stuck.restart()
+        } else if let a = stuck.observe(raw: raw, ts: r.ts, distanceKm: motion.distanceKm, litres: level, t, vehicleID: vehicleID) {
             events.append(.anomaly(a))
         }
         // A frozen probe says nothing about the level; when it thaws, the jump to the true level is

@@ -16,6 +16,14 @@ public struct StuckSensorWatch: Sendable, Equatable, Codable {
 
     public init() {}
 
+    /// Forget the current run: the next reading starts a new one.
+    public mutating func restart() {
+        value = nil
+        repeats = 0
+        movingSinceTs = nil
+        released = false
+    }
+
     /// `raw` is the value as the unit reported it (litres or %), so quantisation cannot hide a repeat.
     public mutating func observe(raw: Double, ts: Int64, distanceKm: Double, litres: Double,
                                  _ t: FuelThresholds, vehicleID: String) -> FuelAnomaly? {
