@@ -43,8 +43,6 @@ public struct FleetDetection: Sendable {
         self.clockMs = clockMs
     }
 
-    public var vehicleCount: Int { states.count }
-
     public func state(of vehicleID: String) -> VehicleState? { slots[vehicleID].map { states[$0] } }
 
     /// Every vehicle's state (tests and tools).

@@ -54,7 +54,7 @@ struct IngestBatch {
         endPosition = record.next
         let readingsBefore = decoded.readings.count
         let rejectionsBefore = decoded.rejections.count
-        if record.originalLength > record.payload.count {
+        if record.isCut {
             decoded.rejections.append(Rejection(reason: .tooLarge, detail: "message is \(record.originalLength) bytes, the limit is \(decoder.limits.maxBytes)"))
         } else {
             decoder.decode(topic: record.topic, payload: record.payload, into: &decoded)

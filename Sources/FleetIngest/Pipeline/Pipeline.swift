@@ -258,7 +258,7 @@ public final class Pipeline: @unchecked Sendable {
             }
             switch entry {
             case .message(let record):
-                if record.originalLength <= record.payload.count {
+                if !record.isCut {
                     decoded.removeAll()
                     decoder.decode(topic: record.topic, payload: record.payload, into: &decoded)
                     runner.replay(decoded, receivedAtNanos: record.receivedAtNanos)

@@ -121,6 +121,11 @@ public final class PGConnection {
     }
 
     /// Quotes an identifier (schema, table) for SQL text.
+    /// SQL for a timestamptz column as Unix epoch milliseconds (bigint).
+    public static func epochMilliseconds(_ column: String) -> String {
+        "(extract(epoch FROM \(column)) * 1000)::bigint"
+    }
+
     public static func quoteIdentifier(_ name: String) -> String {
         "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -84,8 +84,7 @@ extension PostgresSink {
             let c = VehicleConfig(capacityL: v.double(i, 1).flatMap { $0 > 0 ? $0 : nil }, overrides: o)
             if c != VehicleConfig() { inputs.configs[id] = c }
         }
-        let ms = "(extract(epoch FROM %@) * 1000)::bigint"
-        func epoch(_ col: String) -> String { ms.replacingOccurrences(of: "%@", with: col) }
+        let epoch = PGConnection.epochMilliseconds
         let p = try db.exec("""
             SELECT id, vehicle_id, service, interval_km, interval_days, interval_engine_hours, notice_km, notice_days,
                    \(epoch("created_at")) FROM maintenance_plans

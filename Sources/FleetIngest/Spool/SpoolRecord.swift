@@ -11,6 +11,9 @@ public struct SpoolRecord {
     public var payload: UnsafeRawBufferPointer
     /// Size of the payload on the wire; larger than `payload.count` when it was cut.
     public var originalLength: Int
+
+    /// Cut to the size limit on receipt: refused as too large, never decoded.
+    public var isCut: Bool { originalLength > payload.count }
 }
 
 /// What the consumer finds at a position.

@@ -14,8 +14,7 @@ public enum DetectedLoader {
             let r = try conn.exec("SELECT to_regclass($1) IS NOT NULL", [table])
             return r.string(0, 0) == "t"
         }
-        let ms = "(extract(epoch FROM %@) * 1000)::bigint"
-        func epoch(_ col: String) -> String { ms.replacingOccurrences(of: "%@", with: col) }
+        let epoch = PGConnection.epochMilliseconds
         if try exists("fuel_transactions") {
             let r = try conn.exec("""
                 SELECT vehicle_id, kind, \(epoch("started_at")), \(epoch("ended_at")), volume_l FROM fuel_transactions

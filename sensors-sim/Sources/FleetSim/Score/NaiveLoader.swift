@@ -23,7 +23,7 @@ public enum NaiveLoader {
             // fuel_pct only counts when the tank size is known, as in fleetd (contract §2).
             try conn.exec("""
                 DECLARE naive_levels NO SCROLL CURSOR FOR
-                SELECT r.vehicle_id, (extract(epoch FROM r.ts) * 1000)::bigint,
+                SELECT r.vehicle_id, \(PGConnection.epochMilliseconds("r.ts")),
                        coalesce(r.fuel_l, r.fuel_pct::float8 * v.tank_capacity_l / 100)
                 FROM readings r LEFT JOIN vehicles v USING (vehicle_id)
                 WHERE r.vehicle_id = ANY($1::text[]) AND r.ts >= $2::timestamptz AND r.ts <= $3::timestamptz
