@@ -81,6 +81,25 @@ import Testing
         #expect(found.first?.value == 3600)
     }
 
+    /// A unit whose clock runs an hour ahead for a while: its readings stay out of the timeline, but an
+    /// odometer rollback and a lost fix among them are still flagged, once each, dated at receipt.
+    @Test func faultsDuringAClockSkewAreFlaggedAtReceipt() {
+        var readings: [Reading] = []
+        var arrivals: [Int64] = []
+        for i in 0..<120 {
+            let arrival = Self.t0 + Int64(i) * 10_000
+            let ahead: Int64 = (30..<90).contains(i) ? 3_600_000 : 0
+            var r = Reading(vehicleID: "v", channel: .gps, ts: arrival + ahead, odometerKm: 1_000 + Double(i) * 0.2 - (i >= 50 ? 300 : 0),
+                            lat: 52.5 + Double(i) * 0.0018, lon: 13.4)
+            if (60..<65).contains(i) { r.lat = nil; r.lon = nil; r.flags = .invalidFix }
+            readings.append(r)
+            arrivals.append(arrival)
+        }
+        let found = Self.detect(readings, arrivals: arrivals)
+        #expect(found.map(\.kind) == [.clockSkew, .odometerRollback, .gpsInvalid])
+        #expect(found.dropFirst().map(\.ts) == [arrivals[50], arrivals[60]])
+    }
+
     @Test(arguments: 0..<6)
     func arrivalOrderWithinTheWindowChangesNothing(seed: UInt64) {
         var rng = SimRandom(seed: seed)

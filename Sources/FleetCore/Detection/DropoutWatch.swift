@@ -17,11 +17,14 @@ public struct DropoutWatch: Sendable, Equatable, Codable {
     public mutating func observe(level: Double, ts: Int64, lastLevel: Double?, driving: Bool, _ t: FuelThresholds,
                                  vehicleID: String) -> (inDropout: Bool, flag: FuelAnomaly?) {
         if active {
-            // Back when the probe reads a real level again: above the empty band and the dropout threshold.
-            if level > max(t.nearZeroL * 2, min(t.dropoutFromL, levelBefore * 0.5)) {
+            // Back when the probe reads clearly above its dead value: a tank siphoned almost dry behind
+            // the zeros still reads a few litres, and that level is the evidence of the theft.
+            if level > t.nearZeroL * 2 {
                 active = false
-                // While driving, a lone zero can be slosh of a low tank; a dead probe stays at 0 for a while.
-                guard !startedDriving || count >= t.dropoutMinReadingsDriving else { return (false, nil) }
+                // While driving, or from a tank under a tenth full, a lone zero can be slosh or noise of a
+                // low level; a dead probe stays at 0 for a while.
+                let doubtful = startedDriving || levelBefore < t.movingDropoutFromL
+                guard !doubtful || count >= t.dropoutMinReadingsDriving else { return (false, nil) }
                 let flag = FuelAnomaly(kind: .fuelDropout, vehicleID: vehicleID, ts: startTs, severity: "warning",
                                        value: lowest, expected: levelBefore > 0 ? levelBefore : nil, durationMs: ts - startTs, readings: count,
                                        distanceKm: nil)

@@ -73,7 +73,7 @@ public struct FuelDetector: Sendable, Equatable, Codable {
         let afterGap = flag != nil || lastLevelTs.map { r.ts - $0 > t.gapMs } ?? false
         // A plain data gap (not a dropout, whose zeros cover it): levels on both sides are comparable
         // only if the odometer has reported since and shows the vehicle stayed put. Otherwise it may
-        // have driven unseen (a unit off, readings held out as clock-skewed, a split unit whose
+        // have driven unseen (a unit off, readings arriving too late to be placed, a split unit whose
         // odometer reports later than its fuel probe), and the fuel it burned is no theft.
         if afterGap, flag == nil {
             let odometerSinceGap = (motion.odometerTs ?? .min) > (lastLevelTs ?? .min)

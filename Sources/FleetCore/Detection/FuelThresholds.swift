@@ -46,7 +46,8 @@ public struct FuelThresholds: Sendable, Equatable {
     /// any engine burns ≥ 5 L/100 km. An identical reading over this distance is a stuck sensor.
     public var stuckMinDistanceKm = 5.0
     public var stuckMinReadings = 4
-    /// "About zero": probes that lose power report 0 or a few counts.
+    /// "About zero": probes that lose power report 0 or a few counts of 4095 (≤ 0.3 %); a tank run or
+    /// siphoned almost dry still reads above this.
     public var nearZeroL: Double
     /// A fall to zero only counts as a dropout from a level clearly above empty.
     public var dropoutFromL: Double
@@ -57,6 +58,11 @@ public struct FuelThresholds: Sendable, Equatable {
     /// No level for longer than any unit's parked reporting period (≤ 60 s) plus margin: something may
     /// have happened unseen, so the next stop is judged against the last known level.
     public var gapMs: Int64 = 300_000
+    /// A fill or drain must exceed this many standard errors of the probe's own noise (`ProbeNoise`):
+    /// about one false event in 30 000 candidates on a Gaussian probe.
+    public var stepSignificance = 4.0
+    /// Noise assumed for a probe until its own is learned: 0.4 % of the tank, a typical probe.
+    public var priorNoiseL: Double
 
     /// Defaults for a tank of `capacityL` litres.
     public init(capacityL c: Double) {
@@ -69,9 +75,10 @@ public struct FuelThresholds: Sendable, Equatable {
         idleBurnLph = 0.02 * c
         maxBurnPerKmL = 0.002 * c
         movingDrainMinL = 2 * drainMinL
-        nearZeroL = max(0.3, 0.01 * c)
+        nearZeroL = max(0.3, 0.005 * c)
         dropoutFromL = max(3, 0.05 * c)
         movingDropoutFromL = max(3, 0.1 * c)
+        priorNoiseL = 0.004 * c
     }
 
     public func applying(_ o: FuelThresholdOverrides) -> FuelThresholds {

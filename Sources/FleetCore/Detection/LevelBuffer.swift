@@ -30,12 +30,15 @@ public struct LevelBuffer: Sendable, Equatable, Codable {
         return Self.median(levels.suffix(n))
     }
 
-    /// Median of levels measured at or after `since`.
-    public func median(since: Int64) -> Double? {
+    /// Median of levels measured at or after `since`, if there are at least `minCount` of them.
+    public func median(since: Int64, minCount: Int = 1) -> Double? {
         var picked: [Double] = []
         for i in levels.indices where times[i] >= since { picked.append(levels[i]) }
-        return picked.isEmpty ? nil : Self.median(picked[...])
+        return picked.count < max(minCount, 1) ? nil : Self.median(picked[...])
     }
+
+    /// How many levels were measured at or after `since`.
+    public func count(since: Int64) -> Int { times.count { $0 >= since } }
 
     static func median(_ s: ArraySlice<Double>) -> Double {
         let v = s.sorted()

@@ -13,4 +13,6 @@ public struct LevelStep: Sendable, Equatable, Codable {
     var minVolume = 0.0
     /// How long the new level was seen settled: siphoning takes minutes, a noise dip at a red light does not hold.
     var heldMs: Int64 = 0
+    /// Standard error of `volume` from the probe's noise: a step must stand out of it.
+    var noiseError = 0.0
 }

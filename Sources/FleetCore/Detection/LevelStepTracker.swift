@@ -18,6 +18,10 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         var lastTs: Int64
         /// Siphoning is done with the engine off; a dip with the engine running all along must hold longer.
         var ignitionOffSeen = false
+        /// Readings that pinned the level before (a calm reference averages many).
+        var beforeCount = 1
+        /// The level before is a single reading taken while moving: it may be anywhere in the slosh.
+        var beforeLoneSloshing = false
     }
 
     /// Settled readings of the current stop.
@@ -31,15 +35,20 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     var calmLevel = 0.0
     var calmCount = 0
     var lastSettledTs: Int64 = 0
-    /// The trip's level when the current stop began.
+    /// The trip's level when the current stop began, and how many readings it rests on.
     var stopPrior: Double?
+    var stopPriorReadings = 0
     var excursion: Excursion?
     var trips = TripLossCheck()
     var pending: LevelStep?
     /// When the pending step was closed: the join interval runs from there.
     var pendingAt: Int64 = 0
+    var noise = ProbeNoise()
 
     public init() {}
+
+    /// How many readings a calm reference averages at most: it follows drift over `driftTauMs`.
+    static let maxBeforeCount = 30
 
     /// Only the last three minutes of driving describe the level at the stop.
     static let tripTailMs: Int64 = 180_000
@@ -47,6 +56,11 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     /// The level at the end of the trip so far (median of its last minutes), if any.
     public var tripLevel: Double? {
         trip.lastTime.flatMap { trip.median(since: $0 - Self.tripTailMs) }
+    }
+
+    /// How many readings `tripLevel` rests on.
+    var tripLevelReadings: Int {
+        trip.lastTime.map { trip.count(since: $0 - Self.tripTailMs) } ?? 0
     }
 
     /// A settled reading: the vehicle stands still and the surface is flat. `afterGap`: readings were
@@ -66,6 +80,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             inStop = true
             still.removeAll()
             stopPrior = tripLevel
+            stopPriorReadings = tripLevelReadings
             if afterGap { trips.cancel() }
             if afterGap, let prior = stopPrior, let last = trip.lastTime {
                 // Judge the stop against the trip's level: a fill or theft may hide in the gap.
@@ -78,6 +93,9 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
                 // An ordinary arrival: the first settled reading is the stop's level.
                 ref = nil
             }
+        }
+        if excursion == nil, let prev = still.levels.last, let pt = still.lastTime, ts - pt <= ProbeNoise.maxSpacingMs {
+            noise.observe(x, previous: prev, prior: t.priorNoiseL)
         }
         still.append(x, at: ts)
         if var e = excursion {
@@ -131,12 +149,16 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             return nil
         }
         var e = Excursion(up: d > 0, before: calmLevel, beforeFromTrip: refFromTrip, startedAt: calmTs,
-                          lastChangeTs: ts, lastChangeLevel: f, lastTs: ts, ignitionOffSeen: !ignitionOn)
+                          lastChangeTs: ts, lastChangeLevel: f, lastTs: ts, ignitionOffSeen: !ignitionOn,
+                          beforeCount: refFromTrip ? 3 : min(max(calmCount, 1), Self.maxBeforeCount),
+                          beforeLoneSloshing: refFromTrip && stopPriorReadings < 2)
         if e.up, !refFromTrip, calmCount <= 1, let p = stopPrior, p < calmLevel - t.calmBandL {
             // The stop's first settled reading was already part of the fill (it began within a minute of
             // stopping): the level before is the trip's, with its slosh allowance.
             e.before = p
             e.beforeFromTrip = true
+            e.beforeCount = 3
+            e.beforeLoneSloshing = stopPriorReadings < 2
         }
         // Readings since the last calm one already belong to the new level (a jump can first show as a
         // lone outlier the median ignores).
@@ -212,12 +234,15 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         trips.cancel()
         let after = e.post.median(last: 5)!
         adopt(after, at: e.post.lastTime ?? ts, count: min(e.post.count, 5))
-        let allowance = e.beforeFromTrip ? t.sloshAllowanceL : 0
+        // One reading in motion can sit anywhere in the slosh (rough roads swing 10 % of the tank and more).
+        let allowance = e.beforeFromTrip ? t.sloshAllowanceL * (e.beforeLoneSloshing ? 3 : 1) : 0
         let idle = t.idleBurnLph * Double(e.ignitionOnMs) / 3_600_000
         var c = LevelStep(up: e.up, startedAt: e.startedAt, endedAt: e.lastChangeTs, levelBefore: e.before,
                           levelAfter: after, volume: e.up ? after - e.before : e.before - after - idle)
         c.minVolume = (e.up ? t.refuelMinL : t.drainMinL) + allowance
         c.heldMs = (e.post.lastTime ?? ts) - (e.post.times.first ?? ts)
+        c.noiseError = ProbeNoise.stepError(sigma: noise.sigma(prior: t.priorNoiseL), before: e.beforeCount,
+                                            after: min(e.post.count, 5))
         // Only a drop seen with the engine running all along, within a stop, needs to prove it holds: across
         // a gap (zeros overnight) or with the ignition off it is no red-light dip.
         if e.beforeFromTrip || e.ignitionOffSeen { c.heldMs = max(c.heldMs, t.drainHoldMs) }
@@ -227,6 +252,8 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             p.volume += c.volume
             p.minVolume = max(p.minVolume, c.minVolume)
             p.heldMs = max(p.heldMs, c.heldMs)
+            // Conservative: the shared middle level is counted in both errors.
+            p.noiseError = (p.noiseError * p.noiseError + c.noiseError * c.noiseError).squareRoot()
             pending = p
             pendingAt = ts
             return nil
@@ -251,7 +278,8 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     }
 
     static func accept(_ s: LevelStep, _ t: FuelThresholds) -> LevelStep? {
-        guard s.volume >= s.minVolume, s.up || s.heldMs >= t.drainHoldMs else { return nil }
+        guard s.volume >= s.minVolume, s.volume >= t.stepSignificance * s.noiseError,
+              s.up || s.heldMs >= t.drainHoldMs else { return nil }
         return s
     }
 }

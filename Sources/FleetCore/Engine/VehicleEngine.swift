@@ -8,15 +8,18 @@ public enum VehicleEngine {
         case duplicate
         /// Older than what was already fed: stored, not detected on.
         case late
-        /// Stamped too far ahead of its receipt: stored and flagged, but kept out of the timeline,
-        /// where it would make every correct reading after it look late.
-        case skewed
     }
 
     /// Offers a reading that arrived at `arrivalMs`.
     public static func accept(_ r: Reading, arrivalMs: Int64, state: inout VehicleState, into out: inout [DetectionEvent]) -> Outcome {
         for a in state.clock.feed(r, arrivalMs: arrivalMs) { out.append(.anomaly(a)) }
-        if state.clock.isAhead(r, arrivalMs: arrivalMs) { return .skewed }
+        var r = r
+        if state.clock.isAhead(r, arrivalMs: arrivalMs) {
+            // Its time is wrong, its values are not. Left at its own time it would make every correct
+            // reading after it look late; dropped, a theft or rollback during the skew would go unseen.
+            // Placed at its time less the clock's offset, detection goes on through the incident.
+            r.ts -= state.clock.offsetMs
+        }
         switch state.reorder.insert(r, arrivalMs: arrivalMs) {
         case .accepted: return .accepted
         case .duplicate: return .duplicate
