@@ -18,6 +18,8 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "Number of vehicles.") var vehicles: Int = 500
     @Option(help: "Simulated days.") var days: Double = 3
+    @Option(help: "Simulated start, RFC 3339 (default 2026-01-01T00:00:00Z; 'fleet-sim scenario' and score.sh start at now minus --days).")
+    var start: String?
     @Option(help: "Parked thefts per vehicle-day (default: the scenario's).") var drainParked: Double?
     @Option(help: "Thefts and leaks while driving per vehicle-day (default: the scenario's).") var drainMoving: Double?
     @Option(help: "Multiply the scenario's fuel-probe noise and slosh by this.") var noiseScale: Double = 1
@@ -37,14 +39,15 @@ struct EvaluateCommand: ParsableCommand {
         for rate in [drainParked, drainMoving].compactMap({ $0 }) where !(0...10).contains(rate) {
             throw ValidationError("theft rates must be in [0, 10] per vehicle-day")
         }
-        for t in [from, to].compactMap({ $0 }) where RFC3339.parse(t) == nil {
-            throw ValidationError("--from and --to must be RFC 3339, e.g. 2026-01-02T12:00:00Z")
+        for t in [from, to, start].compactMap({ $0 }) where RFC3339.parse(t) == nil {
+            throw ValidationError("--start, --from and --to must be RFC 3339, e.g. 2026-01-02T12:00:00Z")
         }
         guard reorderWindow >= 0 && reorderWindow <= 600 else { throw ValidationError("--reorder-window must be in [0, 600] s") }
     }
 
     func run() throws {
         var config = NamedScenario(rawValue: name)!.config(seed: seed, vehicles: vehicles, days: days)
+        if let start { config.startMs = RFC3339.parse(start)! }
         if let drainParked { config.faults.drainParked = drainParked }
         if let drainMoving { config.faults.drainMoving = drainMoving }
         config.sensors.fuelNoise *= noiseScale
