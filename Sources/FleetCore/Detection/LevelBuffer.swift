@@ -30,11 +30,11 @@ public struct LevelBuffer: Sendable, Equatable, Codable {
         return Self.median(levels.suffix(n))
     }
 
-    /// Median of levels measured at or after `since`, if there are at least `minCount` of them.
-    public func median(since: Int64, minCount: Int = 1) -> Double? {
+    /// Median of levels measured at or after `since`.
+    public func median(since: Int64) -> Double? {
         var picked: [Double] = []
         for i in levels.indices where times[i] >= since { picked.append(levels[i]) }
-        return picked.count < max(minCount, 1) ? nil : Self.median(picked[...])
+        return picked.isEmpty ? nil : Self.median(picked[...])
     }
 
     /// How many levels were measured at or after `since`.

@@ -18,10 +18,9 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         var lastTs: Int64
         /// Siphoning is done with the engine off; a dip with the engine running all along must hold longer.
         var ignitionOffSeen = false
-        /// Readings that pinned the level before (a calm reference averages many).
+        /// Readings that pinned a calm level before (a calm reference averages many); a trip's level
+        /// counts as three.
         var beforeCount = 1
-        /// The level before is a single reading taken while moving: it may be anywhere in the slosh.
-        var beforeLoneSloshing = false
     }
 
     /// Settled readings of the current stop.
@@ -150,15 +149,12 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         }
         var e = Excursion(up: d > 0, before: calmLevel, beforeFromTrip: refFromTrip, startedAt: calmTs,
                           lastChangeTs: ts, lastChangeLevel: f, lastTs: ts, ignitionOffSeen: !ignitionOn,
-                          beforeCount: refFromTrip ? 3 : min(max(calmCount, 1), Self.maxBeforeCount),
-                          beforeLoneSloshing: refFromTrip && stopPriorReadings < 2)
+                          beforeCount: min(max(calmCount, 1), Self.maxBeforeCount))
         if e.up, !refFromTrip, calmCount <= 1, let p = stopPrior, p < calmLevel - t.calmBandL {
             // The stop's first settled reading was already part of the fill (it began within a minute of
             // stopping): the level before is the trip's, with its slosh allowance.
             e.before = p
             e.beforeFromTrip = true
-            e.beforeCount = 3
-            e.beforeLoneSloshing = stopPriorReadings < 2
         }
         // Readings since the last calm one already belong to the new level (a jump can first show as a
         // lone outlier the median ignores).
@@ -234,14 +230,16 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         trips.cancel()
         let after = e.post.median(last: 5)!
         adopt(after, at: e.post.lastTime ?? ts, count: min(e.post.count, 5))
-        // One reading in motion can sit anywhere in the slosh (rough roads swing 10 % of the tank and more).
-        let allowance = e.beforeFromTrip ? t.sloshAllowanceL * (e.beforeLoneSloshing ? 3 : 1) : 0
+        // A level before taken from the trip (the stop's prior: an excursion never outlives its stop) carries
+        // slosh; resting on one reading in motion it can sit anywhere in it (rough roads swing 10 % of the
+        // tank and more).
+        let allowance = e.beforeFromTrip ? t.sloshAllowanceL * (stopPriorReadings < 2 ? 3 : 1) : 0
         let idle = t.idleBurnLph * Double(e.ignitionOnMs) / 3_600_000
         var c = LevelStep(up: e.up, startedAt: e.startedAt, endedAt: e.lastChangeTs, levelBefore: e.before,
                           levelAfter: after, volume: e.up ? after - e.before : e.before - after - idle)
         c.minVolume = (e.up ? t.refuelMinL : t.drainMinL) + allowance
         c.heldMs = (e.post.lastTime ?? ts) - (e.post.times.first ?? ts)
-        c.noiseError = ProbeNoise.stepError(sigma: noise.sigma(prior: t.priorNoiseL), before: e.beforeCount,
+        c.noiseError = ProbeNoise.stepError(sigma: noise.sigma(prior: t.priorNoiseL), before: e.beforeFromTrip ? 3 : e.beforeCount,
                                             after: min(e.post.count, 5))
         // Only a drop seen with the engine running all along, within a stop, needs to prove it holds: across
         // a gap (zeros overnight) or with the ignition off it is no red-light dip.
