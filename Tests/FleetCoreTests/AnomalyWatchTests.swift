@@ -81,8 +81,9 @@ import Testing
         #expect(found.first?.value == 3600)
     }
 
-    /// A unit whose clock runs an hour ahead for a while: its readings stay out of the timeline, but an
-    /// odometer rollback and a lost fix among them are still flagged, once each, dated at receipt.
+    /// A unit whose clock runs an hour ahead for a while: its readings are placed at their time less the
+    /// clock's offset, so an odometer rollback and a lost fix among them are flagged once each, at their
+    /// true time (here, receipt).
     @Test func faultsDuringAClockSkewAreFlaggedAtReceipt() {
         var readings: [Reading] = []
         var arrivals: [Int64] = []
