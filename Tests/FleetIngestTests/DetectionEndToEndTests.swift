@@ -35,7 +35,8 @@ extension OnTheTestStack {
 
         /// Seeds the operator inputs, runs fleetd over the whole scenario (killing it with SIGKILL after
         /// each count of committed readings in `killAt`), and returns the events it wrote.
-        static func run(_ sim: FleetSimulation, _ messages: [Traffic.Message], distinct: Int, killAt: [Int]) throws -> (events: [String], log: String) {
+        static func run(_ sim: FleetSimulation, _ messages: [Traffic.Message], distinct: Int, killAt: [Int]) throws
+            -> (events: [String], detected: [DetectedEvent], log: String) {
             let db = try TestDatabase()
             defer { db.drop() }
             #expect(try runFleetd(["migrate", "--postgres-url", db.url]).status == 0)
@@ -54,9 +55,12 @@ extension OnTheTestStack {
             #expect(try eventually(timeout: .seconds(120)) { try db.count("SELECT count(*) FROM readings") == distinct })
             // Published far faster than real time, every reading arrives as a backlog and waits out the
             // reorder window (10 s of receiving time) before the idle clock releases it to the detectors.
-            sleep(13)
+            #expect(eventually { fleetd.metric("fleetd_detector_vehicles_holding") == 0 })
             #expect(fleetd.terminate() == 0)
-            return (try events(db), fleetd.log)
+            var notes: [String] = []
+            let truthSpan = TruthFile(startMs: sim.config.startMs, endMs: sim.config.endMs, vehicleCount: sim.config.vehicles, events: [])
+            let detected = try DetectedLoader.load(from: db.connect(), truth: truthSpan, notes: &notes)
+            return (try events(db), detected, fleetd.log)
         }
 
         @Test func killMinus9DuringAScenarioDerivesIdenticalEvents() throws {
@@ -76,6 +80,25 @@ extension OnTheTestStack {
             let missing = Set(calm.events).subtracting(killed.events)
             let extra = Set(killed.events).subtracting(calm.events)
             #expect(missing.isEmpty && extra.isEmpty, "lost: \(missing.sorted().prefix(5)) doubled or changed: \(extra.sorted().prefix(5))")
+
+            // Not only equal to itself: the daemon's events scored against the truth, next to the
+            // in-process evaluation of the same stream, so a uniformly wrong daemon (tank capacities or
+            // plans not loaded, say) fails too.
+            let inProcess = InProcessEvaluation(label: "same stream in-process", config: sim.config)
+            let daemon = Scorer.score(truth: inProcess.truth, detected: calm.detected.filter { $0.kind != "fuel_drain" })
+            print("daemon:\n" + daemon.table() + "\nin-process:\n" + inProcess.ours.table())
+            let refuel = try #require(daemon.kind("refuel")), local = try #require(inProcess.ours.kind("refuel"))
+            #expect(refuel.truth >= 10, "the scenario must have refuels to judge")
+            #expect((refuel.precision ?? 0) >= 0.95 && (refuel.recall ?? 0) >= 0.9, "daemon refuels: \(refuel)")
+            #expect((refuel.volumeMAPE ?? 100) <= 3, "daemon refuel volumes")
+            #expect(abs(refuel.truePositives - local.truePositives) <= 1, "daemon \(refuel.truePositives) vs in-process \(local.truePositives) refuels found")
+            #expect(refuel.duplicates == 0)
+            let m = daemon.maintenance
+            #expect(m.expected > 0 && m.matched == m.expected && m.unexpected == 0 && m.sameTrigger == m.matched, "daemon maintenance: \(m)")
+            #expect(m.largestGapSeconds <= DetectionBar.maxMaintenanceDelaySeconds, "alerts at the reading that crossed, however fast the stream came")
+            // Every drain transaction has its fuel_drain anomaly, one each.
+            let drains = calm.detected.filter { $0.kind == "drain" }, mirrors = calm.detected.filter { $0.kind == "fuel_drain" }
+            #expect(drains.count == mirrors.count)
         }
 
         @Test func operatorEditsTakeEffectWhileRunning() throws {
@@ -93,24 +116,26 @@ extension OnTheTestStack {
             #expect(try eventually { try db.count("SELECT count(*) FROM readings") == 1 })
             // A plan with no service record yet counts from zero: at 4,000 km an interval of 3,000 is due soon
             // and overdue at once.
+            var loads = try #require(fleetd.metric("fleetd_operator_inputs_loads_total"))
             try conn.exec("INSERT INTO maintenance_plans (vehicle_id, service, interval_km, notice_km) VALUES ('ops1', 'brakes', 3000, 200)")
-            sleep(1)
+            #expect(eventually { (fleetd.metric("fleetd_operator_inputs_loads_total") ?? 0) > loads })
             try Traffic.publish((1...20).map { reading($0, km: 4_000 + Double($0) * 0.01) })
             #expect(try eventually(timeout: .seconds(30)) { try db.count("SELECT count(*) FROM maintenance_alerts WHERE level = 'overdue'") == 1 })
             #expect(try db.count("SELECT count(*) FROM maintenance_alerts WHERE level = 'due_soon' AND interval_key = 0") == 1)
             // A service record opens a new interval: due again at 4,000 + 3,000, due soon from 6,800.
+            loads = try #require(fleetd.metric("fleetd_operator_inputs_loads_total"))
             try conn.exec("INSERT INTO service_records (vehicle_id, service, odometer_km, performed_at) VALUES ('ops1', 'brakes', 4000, to_timestamp(\(t0 / 1000)))")
-            sleep(1)
+            #expect(eventually { (fleetd.metric("fleetd_operator_inputs_loads_total") ?? 0) > loads })
             // Driven there at a plausible speed (2,900 km in 50 h): maintenance ignores odometer jumps.
             try Traffic.publish((21...40).map { reading(50 * 3_600 + $0, km: 6_900 + Double($0) * 0.01) })
             #expect(try eventually(timeout: .seconds(30)) { try db.count("SELECT count(*) FROM maintenance_alerts WHERE level = 'due_soon'") == 2 })
             try Traffic.publish((41...60).map { reading(54 * 3_600 + $0, km: 7_100 + Double($0) * 0.01) })
             #expect(try eventually(timeout: .seconds(30)) { try db.count("SELECT count(*) FROM maintenance_alerts WHERE level = 'overdue'") == 2 })
-            sleep(2)
-            // Once per interval and level, however many readings lie past the mark.
-            #expect(try db.count("SELECT count(*) FROM maintenance_alerts") == 4)
+            #expect(eventually { fleetd.metric("fleetd_detector_vehicles_holding") == 0 })
             #expect(fleetd.metric(#"fleetd_maintenance_alerts_total{level="overdue"}"#) == 2)
             #expect(fleetd.terminate() == 0)
+            // Once per interval and level, however many readings lie past the mark.
+            #expect(try db.count("SELECT count(*) FROM maintenance_alerts") == 4)
         }
     }
 }

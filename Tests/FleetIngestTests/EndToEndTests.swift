@@ -15,14 +15,15 @@ extension OnTheTestStack {
             let messages = Traffic.readings(count: 20_000, vehicles: 25)
             try Traffic.publish(messages)
             #expect(try eventually { try db.count("SELECT count(*) FROM readings") >= 20_000 })
-            usleep(500_000)  // anything extra would show up now
+            #expect(fleetd.metric("fleetd_readings_accepted_total") == 20_000)
+            #expect(fleetd.metric("fleetd_mqtt_messages_received_total") == 20_000)
+            // After a graceful stop nothing more can be written: the counts are final.
+            #expect(fleetd.terminate() == 0)
             #expect(try db.count("SELECT count(*) FROM readings") == 20_000)
+            #expect(try Checksum(of: db) == Checksum(of: messages))
             #expect(try db.count("SELECT count(DISTINCT vehicle_id) FROM readings") == 25)
             #expect(try db.count("SELECT count(*) FROM vehicles") == 25)
             #expect(try db.count("SELECT count(*) FROM rejected_messages") == 0)
-            #expect(fleetd.metric("fleetd_readings_accepted_total") == 20_000)
-            #expect(fleetd.metric("fleetd_mqtt_messages_received_total") == 20_000)
-            #expect(fleetd.terminate() == 0)
         }
 
         @Test func readingsPublishedTwiceAreStoredOnce() throws {
@@ -46,23 +47,37 @@ extension OnTheTestStack {
         @Test func killMinus9MidStreamLosesAndDoublesNothing() throws {
             let db = try TestDatabase()
             defer { db.drop() }
-            let fleetd = FleetdProcess(database: db)
+            // Batches commit at 10,000 rows only (or after a minute), so the kill finds messages that
+            // were received, spooled and acknowledged to the broker but that no commit covers: only the
+            // spool has them.
+            let fleetd = FleetdProcess(database: db, extraArgs: ["--batch-delay", "60s", "--batch-size", "10000"])
             try fleetd.startReady()
-            let messages = Traffic.readings(count: 30_000, vehicles: 40)
+            var messages = Traffic.readings(count: 30_000, vehicles: 40)
+            // Malformed messages among them: their rejected_messages rows must not double on replay either.
+            let malformed = 60
+            for i in 0..<malformed {
+                messages.insert(Traffic.Message(topic: "fleet/broken\(i % 3)/telemetry", payload: Array("not json \(i)".utf8)), at: i * 500 + 250)
+            }
             let publishing = Traffic.publishInBackground(messages)
-            // Kill once a part of the stream has been committed, then come back on the same spool
-            // and session while the publisher keeps going.
-            #expect(try eventually { try db.count("SELECT count(*) FROM readings") >= 5_000 })
+            #expect(try eventually { try db.count("SELECT count(*) FROM readings") >= 10_000 })
+            let received = try #require(fleetd.metric("fleetd_mqtt_messages_received_total"))
             fleetd.kill9()
-            let committedAtKill = try db.count("SELECT count(*) FROM readings")
-            usleep(300_000)
-            try fleetd.start()
+            let committedAtKill = try db.count("SELECT (SELECT count(*) FROM readings) + (SELECT count(*) FROM rejected_messages)")
+            #expect(Double(committedAtKill) < received, "the kill must leave received messages that only the spool holds")
+            // Back with the default batching on the same spool and session.
+            fleetd.extraArgs = []
+            try fleetd.startReady()
             #expect(publishing.finished(within: 120), "publisher: \(String(describing: publishing.error.error))")
             #expect(try eventually { try db.count("SELECT count(*) FROM readings") >= 30_000 })
-            usleep(500_000)
-            #expect(try db.count("SELECT count(*) FROM readings") == 30_000)
-            #expect(committedAtKill < 30_000, "the kill must land mid-stream")
+            #expect(try eventually { try db.count("SELECT count(*) FROM rejected_messages") >= malformed })
+            // A graceful stop commits whatever is left; after it nothing more can arrive, so the counts are final.
             #expect(fleetd.terminate() == 0)
+            #expect(try db.count("SELECT count(*) FROM readings") == 30_000)
+            #expect(try db.count("SELECT count(*) FROM rejected_messages") == malformed)
+            #expect(fleetd.log.contains("replaying spooled messages not yet in PostgreSQL"), "the restart must replay the spool")
+            // Every stored value as published: sums over all readings catch a lost, doubled or altered row.
+            #expect(try Checksum(of: db) == Checksum(of: messages))
+            #expect(committedAtKill < 30_000, "the kill must land mid-stream")
         }
 
         @Test func postgresOutageIsBridgedByTheSpool() throws {
@@ -93,10 +108,9 @@ extension OnTheTestStack {
 
             #expect(sawUnready, "/readyz must answer 503 naming postgres during the outage")
             #expect(try eventually { try db.count("SELECT count(*) FROM readings") >= 9_000 })
-            usleep(500_000)
-            #expect(try db.count("SELECT count(*) FROM readings") == 9_000)
             #expect(eventually { fleetd.get("/readyz")?.status == 200 })
             #expect(fleetd.terminate() == 0)
+            #expect(try Checksum(of: db) == Checksum(of: first + during))
         }
 
         @Test func brokerRestartIsBridgedByThePersistentSession() throws {
@@ -120,6 +134,26 @@ extension OnTheTestStack {
             #expect(fleetd.log.contains("reconnected to MQTT broker"))
             #expect(fleetd.metric("fleetd_mqtt_connects_total") == 2)
             #expect(fleetd.terminate() == 0)
+        }
+
+        @Test func unitsPublishingThroughABrokerRestartLoseNothing() throws {
+            let db = try TestDatabase()
+            defer { db.drop() }
+            let fleetd = FleetdProcess(database: db)
+            try fleetd.startReady()
+            let messages = Traffic.readings(count: 20_000, vehicles: 10, prefix: "br")
+            let publishing = Traffic.publishInBackground(messages, throughOutages: true)
+            #expect(try eventually { try db.count("SELECT count(*) FROM readings") >= 2_000 })
+            // Down mid-stream: what the broker acknowledged but has not delivered waits in its
+            // persistent store for fleetd's session; units retry until it is back.
+            try TestStack.stack("stack_stop_mosquitto")
+            #expect(eventually(timeout: .seconds(10)) { fleetd.failingChecks?.contains("mqtt") == true })
+            try TestStack.stack("stack_resume_mosquitto")
+            #expect(publishing.finished(within: 150), "publisher: \(String(describing: publishing.error.error))")
+            #expect(try eventually(timeout: .seconds(90)) { try db.count("SELECT count(*) FROM readings") >= 20_000 })
+            #expect(fleetd.terminate() == 0)
+            #expect(try Checksum(of: db) == Checksum(of: messages))
+            #expect(fleetd.log.contains("reconnected to MQTT broker"))
         }
 
         @Test func mqttsWithAPrivateCA() throws {
@@ -223,13 +257,16 @@ extension OnTheTestStack {
         @Test func sigtermCommitsWhatIsSpooledAndExitsZero() throws {
             let db = try TestDatabase()
             defer { db.drop() }
-            let fleetd = FleetdProcess(database: db, extraArgs: ["--batch-delay", "2s", "--batch-size", "100000"])
+            // No batch is due for a minute: only the shutdown drain can commit these readings.
+            let fleetd = FleetdProcess(database: db, extraArgs: ["--batch-delay", "60s", "--batch-size", "100000"])
             try fleetd.startReady()
-            try Traffic.publish(Traffic.readings(count: 2_000, vehicles: 5))
-            // The long batch delay keeps them uncommitted until shutdown drains them.
-            #expect(eventually(timeout: .seconds(10)) { fleetd.metric("fleetd_mqtt_messages_received_total") == 2_000 })
+            let messages = Traffic.readings(count: 2_000, vehicles: 5)
+            try Traffic.publish(messages)
+            #expect(eventually(timeout: .seconds(30)) { fleetd.metric("fleetd_mqtt_messages_received_total") == 2_000 })
+            #expect(try db.count("SELECT count(*) FROM readings") == 0, "nothing may be committed before the drain")
             #expect(fleetd.terminate() == 0)
             #expect(try db.count("SELECT count(*) FROM readings") == 2_000)
+            #expect(try Checksum(of: db) == Checksum(of: messages))
             #expect(fleetd.log.contains("pipeline stopped"))
         }
 

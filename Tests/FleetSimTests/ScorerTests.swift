@@ -58,15 +58,56 @@ import Testing
         #expect(r.kind("drain")!.recall == 0 && r.kind("refuel")!.precision == 0)
     }
 
-    @Test func severalFlagsOnOneEventAreOneHitAndSplitVolumesAdd() {
+    @Test func aSplitEventIsOneMatchAndDuplicatesWithItsOwnVolume() {
         let truth = [ev(.drain, "v1", 0, 20 * min, volume: 60)]
         let d = [
             DetectedEvent(kind: "drain", vehicle: "v1", startMs: 0, endMs: 9 * min, volumeL: 28),
             DetectedEvent(kind: "drain", vehicle: "v1", startMs: 10 * min, endMs: 20 * min, volumeL: 29),
         ]
         let k = Scorer.score(truth: truth, detected: d).kind("drain")!
-        #expect(k.truePositives == 1 && k.precision == 1 && k.recall == 1)
-        #expect(abs(k.volumeMAPE! - 5) < 1e-9)
+        #expect(k.truePositives == 1 && k.duplicates == 1 && k.falsePositives == 0 && k.recall == 1)
+        #expect(k.precision == 0.5)
+        // The two pieces overlap the truth equally long (9 and 10 min): the longer one is the match,
+        // and its volume alone is judged: |29 - 60| / 60.
+        #expect(abs(k.volumeMAPE! - 31.0 / 60 * 100) < 1e-9)
+    }
+
+    @Test func anIncidentFlaggedFiveTimesCountsFourDuplicates() {
+        let truth = [ev(.odometerRollback, "v1", 10 * min, 10 * min), ev(.odometerRollback, "v2", 10 * min, 10 * min)]
+        let d = (0..<5).map { DetectedEvent(kind: "odometer_rollback", vehicle: "v1", startMs: (10 + Int64($0)) * min) }
+            + [DetectedEvent(kind: "odometer_rollback", vehicle: "v2", startMs: 10 * min)]
+        let k = Scorer.score(truth: truth, detected: d).kind("odometer_rollback")!
+        #expect(k.truePositives == 2 && k.duplicates == 4 && k.falsePositives == 0 && k.detected == 6)
+        #expect(abs(k.precision! - 2.0 / 6) < 1e-9 && k.recall == 1)
+    }
+
+    /// A detection in reach of two true events goes to the one nobody else can match, even when
+    /// the other is closer: the matching is maximal, not greedy.
+    @Test func matchingIsMaximalNotGreedy() {
+        let truth = [ev(.gpsJump, "v1", 0, 0), ev(.gpsJump, "v1", 15 * min, 15 * min)]
+        let d = [DetectedEvent(kind: "gps_jump", vehicle: "v1", startMs: 7 * min),  // reaches both, nearer the first
+                 DetectedEvent(kind: "gps_jump", vehicle: "v1", startMs: -9 * min)]  // reaches only the first
+        for order in [d, Array(d.reversed())] {
+            let k = Scorer.score(truth: truth, detected: order).kind("gps_jump")!
+            #expect(k.truePositives == 2 && k.duplicates == 0 && k.falsePositives == 0)
+        }
+    }
+
+    /// Counts do not depend on the order detections come in.
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5])
+    func countsAreIndependentOfDetectionOrder(seed: UInt64) {
+        var rng = SimRandom(seed: seed)
+        let truth = (0..<30).map { i in ev(.refuel, "v\(i % 3)", Int64(i) * 40 * min, Int64(i) * 40 * min + 5 * min, volume: 50) }
+        let d = (0..<45).map { _ in
+            let s = Int64(rng.uniform(0, 1300)) * min
+            return DetectedEvent(kind: "refuel", vehicle: "v\(rng.int(0, 2))", startMs: s, endMs: s + 3 * min, volumeL: 50)
+        }
+        let a = Scorer.score(truth: truth, detected: d).kind("refuel")!
+        var shuffled = d
+        for i in stride(from: shuffled.count - 1, to: 0, by: -1) { shuffled.swapAt(i, rng.int(0, i)) }
+        let b = Scorer.score(truth: truth, detected: shuffled).kind("refuel")!
+        #expect(a.truePositives == b.truePositives && a.duplicates == b.duplicates && a.falsePositives == b.falsePositives)
+        #expect(a.truePositives + a.duplicates + a.falsePositives == d.count)
     }
 
     @Test func anomalyPointsMatchIntervalsAndSkewWidensTheWindow() {

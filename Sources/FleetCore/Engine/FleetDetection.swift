@@ -89,8 +89,8 @@ public struct FleetDetection: Sendable {
     /// Releases everything held (the end of a finite stream: tests and tools only).
     public mutating func flushAll(into out: inout [DetectionEvent]) {
         for slot in states.indices {
-            VehicleEngine.flush(state: &states[slot], into: &out)
-            checkMaintenance(slot, into: &out)
+            for r in states[slot].reorder.flush() { feed(r, slot, into: &out) }
+            VehicleEngine.finish(state: &states[slot], into: &out)
             markChanged(slot)
         }
         holding.removeAll()
@@ -109,6 +109,9 @@ public struct FleetDetection: Sendable {
 
     /// Whether any vehicle has readings waiting in the reorder window.
     public var isHolding: Bool { !holding.isEmpty }
+
+    /// How many vehicles have readings waiting in the reorder window.
+    public var vehiclesHolding: Int { holding.count }
 
     // MARK: Internals
 
@@ -135,19 +138,25 @@ public struct FleetDetection: Sendable {
         for slot in holding { release(slot, into: &out) }
     }
 
+    /// Feeds what the vehicle's reorder window releases at the receiving clock to its detectors.
     private mutating func release(_ slot: Int, into out: inout [DetectionEvent]) {
-        let n = VehicleEngine.advance(nowMs: clockMs, state: &states[slot], scratch: &scratch, into: &out)
+        scratch.removeAll(keepingCapacity: true)
+        states[slot].reorder.release(nowMs: clockMs, into: &scratch)
         if states[slot].reorder.heldCount > 0 { holding.insert(slot) } else { holding.remove(slot) }
-        if n > 0 {
-            markChanged(slot)
-            checkMaintenance(slot, into: &out)
-        }
+        guard !scratch.isEmpty else { return }
+        markChanged(slot)
+        for r in scratch { feed(r, slot, into: &out) }
     }
 
-    /// Maintenance plans against the vehicle's counters, at the device time of the newest reading
-    /// fed (once per interval and level).
-    private mutating func checkMaintenance(_ slot: Int, into out: inout [DetectionEvent]) {
-        guard let ts = states[slot].reorder.releasedThrough else { return }
+    /// One released reading through the detectors, then the maintenance plans at its time: a backlog
+    /// released at once raises an alert at the reading that crossed the mark, as it would live.
+    private mutating func feed(_ r: Reading, _ slot: Int, into out: inout [DetectionEvent]) {
+        VehicleEngine.feed(r, state: &states[slot], into: &out)
+        checkMaintenance(slot, ts: r.ts, into: &out)
+    }
+
+    /// Maintenance plans against the vehicle's counters at device time `ts` (once per interval and level).
+    private mutating func checkMaintenance(_ slot: Int, ts: Int64, into out: inout [DetectionEvent]) {
         for alert in maintenance.alerts(vehicleID: ids[slot], ts: ts, odometerKm: states[slot].odometerKm,
                                         engineHours: states[slot].engineHours)
         where raised.insert(alert.key).inserted {

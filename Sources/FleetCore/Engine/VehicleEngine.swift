@@ -27,19 +27,9 @@ public enum VehicleEngine {
         }
     }
 
-    /// Feeds what the reorder window releases at `nowMs` (the receiving clock) to the detectors;
-    /// `scratch` is a buffer the caller reuses.
-    public static func advance(nowMs: Int64, state: inout VehicleState, scratch: inout [Reading],
-                               into out: inout [DetectionEvent]) -> Int {
-        scratch.removeAll(keepingCapacity: true)
-        state.reorder.release(nowMs: nowMs, into: &scratch)
-        for r in scratch { feed(r, state: &state, into: &out) }
-        return scratch.count
-    }
-
-    /// Releases everything held (a finite stream's end, in tests and tools).
-    public static func flush(state: inout VehicleState, into out: inout [DetectionEvent]) {
-        for r in state.reorder.flush() { feed(r, state: &state, into: &out) }
+    /// The end of a finite stream (tests and tools), after the held readings were fed: detectors
+    /// report what they still hold open.
+    public static func finish(state: inout VehicleState, into out: inout [DetectionEvent]) {
         for e in state.fuel.finish() { DetectionEvent.from(e, into: &out) }
     }
 

@@ -25,6 +25,8 @@ public final class FleetMetrics: Sendable {
     let postgresConnected: Gauge
     let postgresErrors: Counter
     let vehiclesTracked: Gauge
+    let operatorInputLoads: Counter
+    let vehiclesHolding: Gauge
     let fuelTransactions: [String: Counter]
     let anomalies: [String: Counter]
     let maintenanceAlerts: [String: Counter]
@@ -71,6 +73,8 @@ public final class FleetMetrics: Sendable {
         postgresConnected = r.makeGauge(descriptor: .fleet("fleetd_postgres_connected", "1 while the PostgreSQL connection works."))
         postgresErrors = r.makeCounter(descriptor: .fleet("fleetd_postgres_errors_total", "Failed batch writes or connection attempts (each retried)."))
         vehiclesTracked = r.makeGauge(descriptor: .fleet("fleetd_vehicles_tracked", "Distinct vehicles seen since start."))
+        vehiclesHolding = r.makeGauge(descriptor: .fleet("fleetd_detector_vehicles_holding", "Vehicles whose latest readings wait out the reorder window, not yet fed to the detectors (as of the last commit)."))
+        operatorInputLoads = r.makeCounter(descriptor: .fleet("fleetd_operator_inputs_loads_total", "Times vehicles, maintenance_plans and service_records were read (at start, when notified of an edit, and every 30 s)."))
         var fuel: [String: Counter] = [:]
         for kind in ["refuel", "drain"] {
             fuel[kind] = r.makeCounter(descriptor: .fleet("fleetd_fuel_transactions_total", "Fuel transactions detected, by kind."), labels: [("kind", kind)])

@@ -15,6 +15,9 @@ struct DetectionRunner {
     /// Position of the last committed snapshot: the spool is kept from here for replay.
     private(set) var snapshotPosition: UInt64?
     private var lastSnapshotAt = ContinuousClock.now
+    /// The operators' inputs last applied: a restore keeps them, so replay and the first reload
+    /// interval after a start run with the vehicles' tanks, thresholds and maintenance plans.
+    private var inputs: OperatorInputs?
 
     init(windowMs: Int64, snapshotInterval: Duration) {
         detection = FleetDetection(windowMs: windowMs)
@@ -37,11 +40,13 @@ struct DetectionRunner {
                            metadata: ["vehicles": "\(unreadable)"])
         }
         detection = FleetDetection(windowMs: detection.windowMs, restoring: states, clockMs: stored.snapshot?.clockMs ?? .min)
+        if let inputs { apply(inputs) }
         snapshotPosition = stored.snapshot?.position
         lastSnapshotAt = .now
     }
 
     mutating func apply(_ inputs: OperatorInputs) {
+        self.inputs = inputs
         detection.setConfigs(inputs.configs)
         detection.setMaintenance(MaintenanceBook(plans: inputs.plans, records: inputs.records), raised: inputs.raised)
     }
@@ -79,8 +84,14 @@ struct DetectionRunner {
 
     /// Whether a snapshot should go with the next commit.
     func snapshotDue(position: UInt64, spoolCapacity: UInt64, now: ContinuousClock.Instant) -> Bool {
-        guard let last = snapshotPosition else { return true }
+        guard let last = snapshotPosition, last <= position else { return true }
         return now - lastSnapshotAt >= snapshotInterval || position - last >= spoolCapacity / 8
+    }
+
+    /// The stored snapshot lies outside the spool (a restored database, another spool file): no
+    /// replay can start there, so the spool is not kept for it and the next commit takes a fresh one.
+    mutating func forgetSnapshotPosition() {
+        snapshotPosition = nil
     }
 
     /// With the stream idle, a snapshot of what was read since the last one (at most one a second).

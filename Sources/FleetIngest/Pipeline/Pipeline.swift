@@ -103,6 +103,7 @@ public final class Pipeline: @unchecked Sendable {
                     if runner != nil {
                         runner!.apply(try s.loadOperatorInputs())
                         inputsLoadedAt = clock.now
+                        metrics.operatorInputLoads.increment()
                     }
                     if readPosition == nil { readPosition = try startPosition(s, runner: &runner) }
                     sink = s
@@ -160,6 +161,7 @@ public final class Pipeline: @unchecked Sendable {
                 do {
                     runner!.apply(try activeSink.loadOperatorInputs())
                     inputsLoadedAt = clock.now
+                    metrics.operatorInputLoads.increment()
                     logger.debug("operator inputs reloaded")
                 } catch {
                     sink = nil
@@ -183,6 +185,7 @@ public final class Pipeline: @unchecked Sendable {
                 do {
                     let written = try activeSink.write(batch, spoolID: spool.spoolID)
                     runner?.committed(batch)
+                    if let r = runner { metrics.vehiclesHolding.set(to: Double(r.detection.vehiclesHolding)) }
                     // With detection, the spool keeps what a replay from the snapshot needs.
                     spool.release(upTo: runner?.snapshotPosition ?? batch.endPosition)
                     lastContact = clock.now
@@ -232,9 +235,10 @@ public final class Pipeline: @unchecked Sendable {
         let stored = try sink.loadDetection(spoolID: spool.spoolID)
         runner!.restore(stored, logger: logger)
         guard let snapshot = stored.snapshot, snapshot.position >= spool.releasedPosition, snapshot.position <= start else {
-            if stored.snapshot != nil {
+            if let snapshot = stored.snapshot {
                 logger.warning("detector snapshot lies outside the spool; detectors continue from the stored states without replay",
-                               metadata: ["snapshot": "\(stored.snapshot!.position)", "checkpoint": "\(start)"])
+                               metadata: ["snapshot": "\(snapshot.position)", "checkpoint": "\(start)"])
+                runner!.forgetSnapshotPosition()
             }
             spool.release(upTo: start)
             return start

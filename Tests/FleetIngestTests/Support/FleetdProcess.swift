@@ -7,7 +7,8 @@ final class FleetdProcess {
     let clientID: String
     let database: TestDatabase
     let logPath: String
-    let extraArgs: [String]
+    /// Settable between runs: a restart may use other settings on the same spool and session.
+    var extraArgs: [String]
     let mqttURL: String
     private(set) var process: Process?
 
@@ -86,6 +87,13 @@ final class FleetdProcess {
         let text = String(decoding: data, as: UTF8.self)
         guard let nl = text.lastIndex(of: "\n"), let code = Int(text[text.index(after: nl)...]), code > 0 else { return nil }
         return (code, String(text[..<nl]))
+    }
+
+    /// The checks /readyz names as failing (nil when it does not answer).
+    var failingChecks: [String]? {
+        guard let r = get("/readyz"),
+              let object = try? JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any] else { return nil }
+        return object["failing"] as? [String]
     }
 
     /// A sample's value from /metrics, e.g. `fleetd_readings_rejected_total{reason="missing_ts"}`.

@@ -26,11 +26,42 @@ struct Traffic {
         guard publisher.drain(timeout: 60) else { throw TestFailure("publisher did not drain") }
     }
 
+    /// Publishes like a unit with store-and-forward: when the broker goes away it reconnects and
+    /// sends again everything not certainly acknowledged (at least once, never fewer), until all are
+    /// acknowledged or `seconds` pass. Returns how many connections it took.
+    static func publishThroughOutages(_ messages: [Message], seconds: Double = 120) throws -> Int {
+        let inflight = 500
+        let end = ContinuousClock.now + .seconds(seconds)
+        var next = 0, connections = 0
+        while ContinuousClock.now < end {
+            guard let publisher = try? MQTTPublisher(url: MQTTURL(host: "127.0.0.1", port: Int32(TestStack.mqttPort!)),
+                                                     clientID: "test-unit-\(UUID().uuidString.prefix(6))", qos: 1, maxInflight: inflight) else {
+                usleep(200_000)
+                continue
+            }
+            connections += 1
+            var sent = 0
+            do {
+                for m in messages[next...] {
+                    try publisher.publish(topic: m.topic, payload: m.payload)
+                    sent += 1
+                }
+                if publisher.drain(timeout: 30) { return connections }
+            } catch {}
+            // Sending blocks while `inflight` messages await their acknowledgement, so all but the
+            // last `inflight` sent are acknowledged; those are sent again.
+            next += max(0, sent - inflight)
+        }
+        throw TestFailure("publishing through outages did not finish in \(seconds) s (at message \(next) of \(messages.count))")
+    }
+
     /// Publishes on a thread of its own; `wait` returns the publisher's error, or a timeout.
-    static func publishInBackground(_ messages: [Message]) -> BackgroundPublish {
+    static func publishInBackground(_ messages: [Message], throughOutages: Bool = false) -> BackgroundPublish {
         let publish = BackgroundPublish()
         Thread {
-            do { try Traffic.publish(messages) } catch { publish.error.error = error }
+            do {
+                if throughOutages { _ = try Traffic.publishThroughOutages(messages) } else { try Traffic.publish(messages) }
+            } catch { publish.error.error = error }
             publish.done.signal()
         }.start()
         return publish

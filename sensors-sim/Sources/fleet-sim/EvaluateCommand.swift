@@ -28,6 +28,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Print this vehicle's readings, truth and fleetd's events (with --from and --to).") var trace: String?
     @Option(help: "Trace from this time, RFC 3339.") var from: String?
     @Option(help: "Trace to this time, RFC 3339.") var to: String?
+    @Flag(help: "Run every case of the evaluation matrix (the scenarios above plus noisier variants) for each of --seeds, print README's table, judge each case and the pooled counts by the bar; exit 1 if any falls short.")
+    var matrix = false
+    @Option(help: "With --matrix: comma-separated seeds.") var seeds: String = "1"
 
     func validate() throws {
         guard NamedScenario(rawValue: name) != nil else {
@@ -42,10 +45,12 @@ struct EvaluateCommand: ParsableCommand {
         for t in [from, to, start].compactMap({ $0 }) where RFC3339.parse(t) == nil {
             throw ValidationError("--start, --from and --to must be RFC 3339, e.g. 2026-01-02T12:00:00Z")
         }
+        guard !matrix || seedList != nil else { throw ValidationError("--seeds must be comma-separated integers") }
         guard reorderWindow >= 0 && reorderWindow <= 600 else { throw ValidationError("--reorder-window must be in [0, 600] s") }
     }
 
     func run() throws {
+        if matrix { return try runMatrix() }
         var config = NamedScenario(rawValue: name)!.config(seed: seed, vehicles: vehicles, days: days)
         if let start { config.startMs = RFC3339.parse(start)! }
         if let drainParked { config.faults.drainParked = drainParked }
@@ -66,6 +71,35 @@ struct EvaluateCommand: ParsableCommand {
             let lines = e.traceLines(fromMs: from.flatMap(RFC3339.parse) ?? .min, toMs: to.flatMap(RFC3339.parse) ?? .max)
             print("\(trace): \(lines.count) lines (F = fleetd, T = truth)")
             print(lines.joined(separator: "\n"))
+        }
+    }
+
+    var seedList: [UInt64]? {
+        let parts = seeds.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+        return parts.isEmpty || parts.contains(nil) ? nil : parts.compactMap { $0 }
+    }
+
+    func runMatrix() throws {
+        let startMs = start.flatMap(RFC3339.parse) ?? 1_767_225_600_000
+        var pooled = PooledScore()
+        var shortfalls: [String] = []
+        print("\(vehicles) vehicles × \(days) d per case; fleet-sim's truth, one detection per true event (±600 s)\n")
+        print(MatrixRun.tableHeader)
+        for scenario in EvaluationCase.allCases {
+            for seed in seedList! {
+                let r = MatrixRun(scenario, seed: seed, vehicles: vehicles, days: days, startMs: startMs)
+                print(r.tableRow)
+                pooled.add(r.report, vehicleDays: r.vehicleDays)
+                shortfalls += r.shortfalls.map { "\(scenario.rawValue), \(seed): \($0)" }
+            }
+        }
+        print("\n" + pooled.table())
+        shortfalls += pooled.shortfalls().map { "pooled: \($0)" }
+        if shortfalls.isEmpty {
+            print("every case and the pooled counts meet the bar")
+        } else {
+            print("short of the bar:\n" + shortfalls.map { "  " + $0 }.joined(separator: "\n"))
+            throw ExitCode(1)
         }
     }
 }

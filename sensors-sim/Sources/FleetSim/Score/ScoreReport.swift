@@ -1,13 +1,16 @@
-/// Per-kind detection quality. Precision counts detections that match some true event; recall
-/// counts true events matched by at least one detection (a run of flags on one event is not
-/// penalised, a flag with no event behind it is).
+/// Per-kind detection quality, from a one-to-one matching (`EventMatching`): precision is matched
+/// detections over all detections, so a second flag on one incident or a refuel reported in pieces
+/// costs precision like a false report; recall is matched true events over true events.
 public struct KindScore: Sendable, Codable, Equatable {
     public var kind: String
     public var truth: Int
     public var detected: Int
     public var truePositives: Int
     public var falseNegatives: Int
+    /// Detections with no true event in reach.
     public var falsePositives: Int
+    /// Detections in reach of a true event that another detection already matched.
+    public var duplicates: Int
     public var precision: Double?
     public var recall: Double?
     public var f1: Double?
@@ -22,7 +25,7 @@ public struct KindScore: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case kind, truth, detected, precision, recall, f1
         case recallOutsideOutages = "recall_outside_outages", truthOutsideOutages = "truth_outside_outages"
-        case truePositives = "true_positives", falseNegatives = "false_negatives", falsePositives = "false_positives"
+        case truePositives = "true_positives", falseNegatives = "false_negatives", falsePositives = "false_positives", duplicates
         case volumeMAPE = "volume_mape_pct", volumePairs = "volume_pairs"
     }
 }
@@ -36,11 +39,14 @@ public struct MaintenanceScore: Sendable, Codable, Equatable {
     public var sameTrigger: Int
     public var missed: Int
     public var unexpected: Int
+    /// The largest time between a matched alert and its true crossing, over crossings made while the
+    /// vehicle was online.
+    public var largestGapSeconds: Double
     public var byLevel: [String: [String: Int]]
 
     enum CodingKeys: String, CodingKey {
         case expected, raised, matched, missed, unexpected
-        case sameTrigger = "same_trigger", byLevel = "by_level"
+        case sameTrigger = "same_trigger", byLevel = "by_level", largestGapSeconds = "largest_gap_s"
     }
 }
 

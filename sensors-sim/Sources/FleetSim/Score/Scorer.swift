@@ -1,8 +1,7 @@
 /// Matches what fleetd detected against the truth. Pure: tested on hand-made pairs.
 ///
-/// A detection matches a true event of the same kind and vehicle when its interval overlaps the
-/// true interval widened by the tolerance on both sides. For `clock_skew` the true interval is
-/// also widened by the skew, since a detector may stamp the flag with the device's time.
+/// A detection can match a true event of the same kind and vehicle when its interval overlaps the
+/// true interval widened by the tolerance on both sides (`EventMatching`, one detection per event).
 public enum Scorer {
     public struct Options: Sendable {
         public var toleranceMs: Int64 = 600_000
@@ -31,7 +30,6 @@ public enum Scorer {
             let d = detected.filter { $0.kind == name }
             // `fuel_drain` anomalies are optional mirrors of drain transactions: only list them if present.
             if name == "fuel_drain" && d.isEmpty { continue }
-            if t.isEmpty && d.isEmpty && !["refuel", "drain"].contains(name) { continue }
             var k = scoreKind(name, truth: t, detected: d, tolerance: options.toleranceMs, volumes: name == "refuel" || name == "drain")
             let online = t.filter { !duringOutage($0) }
             if online.count != t.count {
@@ -47,72 +45,52 @@ public enum Scorer {
                     guard !sub.isEmpty else { continue }
                     var r = scoreKind(moving ? "drain:moving" : "drain:parked", truth: sub, detected: d, tolerance: options.toleranceMs, volumes: true)
                     // Detections are not labelled parked or moving: only recall and volume error mean anything here.
-                    r.detected = 0; r.falsePositives = 0; r.precision = nil; r.f1 = nil
+                    r.detected = 0; r.falsePositives = 0; r.duplicates = 0; r.precision = nil; r.f1 = nil
                     kinds.append(r)
                 }
             }
         }
         var unscored: [String: Int] = [:]
         for d in detected where !known.contains(d.kind) { unscored[d.kind, default: 0] += 1 }
-        let m = scoreMaintenance(truth: truth.filter { $0.kind == .maintenance },
+        let m = scoreMaintenance(truth: truth.filter { $0.kind == .maintenance }, online: { !duringOutage($0) },
                                  detected: detected.filter { $0.kind == "maintenance" }, tolerance: options.maintenanceToleranceMs)
         return ScoreReport(toleranceSeconds: Double(options.toleranceMs) / 1000,
                            maintenanceToleranceSeconds: Double(options.maintenanceToleranceMs) / 1000,
                            kinds: kinds, maintenance: m, unscored: unscored, notes: [])
     }
 
-    static func window(_ e: TruthEvent, _ tol: Int64) -> ClosedRange<Int64> {
-        (e.startMs - tol)...(e.endMs + tol + (e.kind == .clockSkew ? (e.skewMs ?? 0) : 0))
-    }
-
-    /// Distance between intervals: 0 when they overlap, else the gap; negative = overlap length.
-    static func closeness(_ d: DetectedEvent, _ e: TruthEvent) -> Int64 {
-        let overlap = min(d.endMs, e.endMs) - max(d.startMs, e.startMs)
-        return -overlap
-    }
-
     static func scoreKind(_ name: String, truth: [TruthEvent], detected: [DetectedEvent], tolerance: Int64, volumes: Bool) -> KindScore {
-        var truthByVehicle: [String: [Int]] = [:]
-        for (i, e) in truth.enumerated() { truthByVehicle[e.vehicle, default: []].append(i) }
-        var hit = [Bool](repeating: false, count: truth.count)
-        var assignedVolume = [Double?](repeating: nil, count: truth.count)
-        var matchedDetections = 0
-        for d in detected {
-            var best: Int?
-            var bestScore = Int64.max
-            for i in truthByVehicle[d.vehicle] ?? [] {
-                let w = window(truth[i], tolerance)
-                guard d.startMs <= w.upperBound && d.endMs >= w.lowerBound else { continue }
-                hit[i] = true
-                let c = closeness(d, truth[i])
-                if c < bestScore { bestScore = c; best = i }
-            }
-            guard let b = best else { continue }
-            matchedDetections += 1
-            if let v = d.volumeL { assignedVolume[b] = (assignedVolume[b] ?? 0) + v }
-        }
-        let tp = hit.filter { $0 }.count
-        let precision = detected.isEmpty ? nil : Double(matchedDetections) / Double(detected.count)
+        let m = EventMatching(truth: truth, detected: detected, toleranceMs: tolerance)
+        let tp = m.truePositives
+        // Every detection counts: a duplicate on a matched event lowers precision like a false one.
+        let precision = detected.isEmpty ? nil : Double(tp) / Double(detected.count)
         let recall = truth.isEmpty ? nil : Double(tp) / Double(truth.count)
         var f1: Double?
         if let p = precision, let r = recall { f1 = p + r > 0 ? 2 * p * r / (p + r) : 0 } else if !truth.isEmpty { f1 = 0 }
         var mape: Double?, pairs: Int?
         if volumes {
+            // The matching detection's own volume: pieces of a split event are not added up.
             var errs: [Double] = []
             for (i, e) in truth.enumerated() {
-                if let got = assignedVolume[i], let want = e.volumeL, want > 0 { errs.append(abs(got - want) / want * 100) }
+                if let j = m.matchOf[i], let got = detected[j].volumeL, let want = e.volumeL, want > 0 {
+                    errs.append(abs(got - want) / want * 100)
+                }
             }
             pairs = errs.count
             mape = errs.isEmpty ? nil : errs.reduce(0, +) / Double(errs.count)
         }
         return KindScore(kind: name, truth: truth.count, detected: detected.count, truePositives: tp,
-                         falseNegatives: truth.count - tp, falsePositives: detected.count - matchedDetections,
+                         falseNegatives: truth.count - tp, falsePositives: m.falseReports, duplicates: m.duplicates,
                          precision: precision, recall: recall ?? (truth.isEmpty ? nil : 0), f1: f1, volumeMAPE: mape, volumePairs: pairs)
     }
 
-    static func scoreMaintenance(truth: [TruthEvent], detected: [DetectedEvent], tolerance: Int64) -> MaintenanceScore {
+    /// `online` tells crossings while the vehicle was sending data: only their alerts must come at once
+    /// (one crossed during a store-and-forward outage is raised when its backlog arrives).
+    static func scoreMaintenance(truth: [TruthEvent], online: (TruthEvent) -> Bool = { _ in true }, detected: [DetectedEvent],
+                                 tolerance: Int64) -> MaintenanceScore {
         var used = [Bool](repeating: false, count: detected.count)
         var matched = 0, sameTrigger = 0
+        var largestGap: Int64 = 0
         var byLevel: [String: [String: Int]] = [:]
         for e in truth {
             let level = e.level ?? "?"
@@ -126,12 +104,14 @@ public enum Scorer {
             if let j = best {
                 used[j] = true
                 matched += 1
+                if online(e) { largestGap = max(largestGap, bestGap) }
                 byLevel[level, default: [:]]["matched", default: 0] += 1
                 if detected[j].trigger == e.trigger { sameTrigger += 1 }
             }
         }
         for d in detected { byLevel[d.level ?? "?", default: [:]]["raised", default: 0] += 1 }
         return MaintenanceScore(expected: truth.count, raised: detected.count, matched: matched, sameTrigger: sameTrigger,
-                                missed: truth.count - matched, unexpected: detected.count - matched, byLevel: byLevel)
+                                missed: truth.count - matched, unexpected: detected.count - matched,
+                                largestGapSeconds: Double(largestGap) / 1000, byLevel: byLevel)
     }
 }

@@ -9,13 +9,13 @@ extension SideBySideReport {
         func mape(_ v: Double?) -> String { lpad(v.map { String(format: "%.1f%%", $0) } ?? "-", 7) }
         // Sub-kinds (drain:parked) carry no precision: detections are not labelled parked or moving.
         func cols(_ k: KindScore?) -> String {
-            guard let k else { return lpad("-", 7) + lpad("", 6) + lpad("", 7) + ratio(nil) + ratio(nil) + ratio(nil) + mape(nil) }
+            guard let k else { return lpad("-", 7) + lpad("", 6) + lpad("", 7) + lpad("", 5) + ratio(nil) + ratio(nil) + ratio(nil) + mape(nil) }
             let sub = k.kind.contains(":")
             return lpad(sub ? "" : String(k.detected), 7) + lpad(String(k.truePositives), 6) + lpad(sub ? "" : String(k.falsePositives), 7)
-                + ratio(k.precision) + ratio(k.recall) + ratio(k.f1) + mape(k.volumeMAPE)
+                + lpad(sub ? "" : String(k.duplicates), 5) + ratio(k.precision) + ratio(k.recall) + ratio(k.f1) + mape(k.volumeMAPE)
         }
         // Naive counts reach six digits on slosh: every count column keeps a space in front.
-        let head = lpad("found", 7) + lpad("TP", 6) + lpad("FP", 7) + lpad("P", 6) + lpad("R", 6) + lpad("F1", 6) + lpad("MAPE", 7)
+        let head = lpad("found", 7) + lpad("TP", 6) + lpad("FP", 7) + lpad("dup", 5) + lpad("P", 6) + lpad("R", 6) + lpad("F1", 6) + lpad("MAPE", 7)
         var out = pad("", 19) + lpad("", 6) + " | " + pad("fleetd", head.count) + " | naive (Traccar-style, ±5/8 L steps)\n"
         out += pad("kind", 19) + lpad("truth", 6) + " | " + head + " | " + head + "\n"
         var outside: [String] = []

@@ -42,6 +42,8 @@ struct FaultState {
     var zeroStart: Int64?
     var zeroSamples = 0
     var outOfRangePending = 0
+    /// The last fuel sample was out of range: the next one continues that incident's truth event.
+    var outOfRangeOpen = false
     var odoPending: FaultKind?
     var odoOffset = 0.0
     var gpsPending: FaultKind?

@@ -27,6 +27,8 @@ extension VehicleSim {
         let sd = env.sensors.fuelNoise * 0.004 * tank
         if sd > 0 { level += noiseRng.normal(0, sd) }
         var allowOutOfRange = false
+        let continuesOutOfRange = faults.outOfRangeOpen
+        faults.outOfRangeOpen = false
         if faults.stuck != nil, let v = sensors.lastFuelL {
             faults.stuck!.samples += 1
             level = v
@@ -40,9 +42,15 @@ extension VehicleSim {
             faults.outOfRangePending -= 1
             level = faultRng.chance(0.7) ? tank * faultRng.uniform(1.15, 1.5) : -faultRng.uniform(1, 8)
             allowOutOfRange = true
-            var e = TruthEvent(kind: .fuelOutOfRange, vehicle: spec.id, startMs: t, endMs: t)
-            e.cause = level < 0 ? "negative" : "above_tank"
-            truth.append(e)
+            faults.outOfRangeOpen = true
+            // Consecutive impossible levels are one incident (one flag), so one true event spans them.
+            if continuesOutOfRange, let last = truth.lastIndex(where: { $0.kind == .fuelOutOfRange }) {
+                truth[last].endMs = t
+            } else {
+                var e = TruthEvent(kind: .fuelOutOfRange, vehicle: spec.id, startMs: t, endMs: t)
+                e.cause = level < 0 ? "negative" : "above_tank"
+                truth.append(e)
+            }
         }
         if !allowOutOfRange { level = min(max(level, 0), tank) }
         if faults.stuck == nil { sensors.lastFuelL = level }

@@ -1,0 +1,103 @@
+import FleetIngest
+import Foundation
+import Testing
+
+/// The daemon off the happy path: a full spool, a stop it cannot finish, and resume positions that
+/// disagree with the spool. Each ends with every published reading stored once, values intact.
+extension OnTheTestStack {
+    @Suite struct RecoveryEndToEndTests {
+        @Test func aFullSpoolMakesTheCallbackWaitAndTheBrokerQueue() throws {
+            let db = try TestDatabase()
+            defer { db.drop() }
+            // The smallest spool (4 MiB holds ~16,000 of these messages) and PostgreSQL away: it fills.
+            let fleetd = FleetdProcess(database: db, extraArgs: ["--spool-size", "4MiB"])
+            try fleetd.startReady()
+            try TestStack.stack("stack_stop_postgres")
+            var resumed = false
+            defer { if !resumed { try? TestStack.stack("stack_resume_postgres") } }
+            let messages = Traffic.readings(count: 40_000, vehicles: 20, prefix: "bp")
+            let publishing = Traffic.publishInBackground(messages)
+            #expect(eventually { (fleetd.metric("fleetd_spool_full_waits_total") ?? 0) > 0 }, "the callback must wait for spool space")
+            #expect(eventually { fleetd.failingChecks?.contains("spool") == true }, "/readyz must fail on the spool above high water")
+            #expect(fleetd.get("/healthz")?.status == 200)
+            // The broker holds what fleetd cannot take yet: the publisher is acknowledged regardless.
+            #expect(publishing.finished(within: 120), "publisher: \(String(describing: publishing.error.error))")
+            let received = fleetd.metric("fleetd_mqtt_messages_received_total") ?? 0
+            #expect(received < 40_000, "with the spool full, part of the stream must wait at the broker (received \(received))")
+            try TestStack.stack("stack_resume_postgres")
+            resumed = true
+            #expect(try eventually(timeout: .seconds(120)) { try db.count("SELECT count(*) FROM readings") >= 40_000 })
+            #expect(eventually { fleetd.get("/readyz")?.status == 200 })
+            #expect(fleetd.terminate() == 0)
+            #expect(try Checksum(of: db) == Checksum(of: messages))
+        }
+
+        @Test func aStopWithPostgresDownKeepsTheSpoolForTheNextStart() throws {
+            let db = try TestDatabase()
+            defer { db.drop() }
+            let fleetd = FleetdProcess(database: db, extraArgs: ["--shutdown-timeout", "2s"])
+            try fleetd.startReady()
+            try TestStack.stack("stack_stop_postgres")
+            var resumed = false
+            defer { if !resumed { try? TestStack.stack("stack_resume_postgres") } }
+            let messages = Traffic.readings(count: 3_000, vehicles: 6, prefix: "st")
+            try Traffic.publish(messages)
+            #expect(eventually { fleetd.metric("fleetd_mqtt_messages_received_total") == 3_000 })
+            let status = fleetd.terminate()
+            #expect(status == 0, "a stop that times out is still an orderly stop")
+            #expect(fleetd.log.contains("shutdown timeout reached"))
+            try TestStack.stack("stack_resume_postgres")
+            resumed = true
+            #expect(try db.count("SELECT count(*) FROM readings") == 0)
+            try fleetd.startReady()
+            #expect(try eventually { try db.count("SELECT count(*) FROM readings") >= 3_000 })
+            #expect(fleetd.terminate() == 0)
+            #expect(try Checksum(of: db) == Checksum(of: messages))
+            #expect(fleetd.log.contains("replaying spooled messages not yet in PostgreSQL"))
+        }
+
+        /// The checkpoint row disagrees with the spool (a restored database, a lost spool tail): fleetd
+        /// says so, resumes where the spool allows, and stores the next traffic once.
+        @Test(arguments: [
+            ("position + 1000000000", "checkpoint lies beyond the spool's head"),
+            ("0", "checkpoint lies before the spool's released range"),
+        ])
+        func aCheckpointOutsideTheSpoolIsReportedAndSurvived(update: String, warning: String) throws {
+            let db = try TestDatabase()
+            defer { db.drop() }
+            let fleetd = FleetdProcess(database: db)
+            try fleetd.startReady()
+            let first = Traffic.readings(count: 2_000, vehicles: 4, prefix: "ck") + [Traffic.Message(topic: "fleet/ck0/fuel", payload: Array("junk".utf8))]
+            try Traffic.publish(first)
+            #expect(try eventually { try db.count("SELECT count(*) FROM readings") == 2_000 })
+            #expect(fleetd.terminate() == 0)
+            let conn = try db.connect()
+            try conn.exec("UPDATE ingest_checkpoint SET position = \(update)")
+            try conn.exec("UPDATE detector_checkpoint SET position = \(update)")
+            try fleetd.startReady()
+            #expect(eventually(timeout: .seconds(10)) { fleetd.log.contains(warning) }, "log:\n\(fleetd.log.suffix(2000))")
+            let second = Traffic.readings(count: 2_000, vehicles: 4, prefix: "ck2")
+            try Traffic.publish(second)
+            #expect(try eventually { try db.count("SELECT count(*) FROM readings") >= 4_000 })
+            #expect(fleetd.terminate() == 0)
+            #expect(try Checksum(of: db) == Checksum(of: first + second))
+            #expect(try db.count("SELECT count(*) FROM rejected_messages") == 1)
+        }
+
+        @Test func aDetectorSnapshotOutsideTheSpoolIsReportedAndDetectionGoesOn() throws {
+            let db = try TestDatabase()
+            defer { db.drop() }
+            let fleetd = FleetdProcess(database: db)
+            try fleetd.startReady()
+            try Traffic.publish(Traffic.readings(count: 500, vehicles: 2, prefix: "sn"))
+            #expect(try eventually { try db.count("SELECT count(*) FROM readings") == 500 })
+            #expect(fleetd.terminate() == 0)
+            try db.connect().exec("UPDATE detector_checkpoint SET position = position + 1000000000")
+            try fleetd.startReady()
+            #expect(eventually(timeout: .seconds(10)) { fleetd.log.contains("detector snapshot lies outside the spool") })
+            try Traffic.publish(Traffic.readings(count: 500, vehicles: 2, prefix: "sn2"))
+            #expect(try eventually { try db.count("SELECT count(*) FROM readings") == 1_000 })
+            #expect(fleetd.terminate() == 0)
+        }
+    }
+}
