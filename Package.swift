@@ -44,7 +44,7 @@ let package = Package(
             path: "sql",
             
             sources: ["Migrations.swift"],
-            resources: [.embedInCode("001_init.sql"), .embedInCode("002_detection.sql")],
+            resources: [.embedInCode("001_init.sql"), .embedInCode("002_detection.sql"), .embedInCode("003_dead_letters.sql")],
             swiftSettings: strict
         ),
         .target(

@@ -14,7 +14,7 @@ struct EvaluateCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "Scenario name.") var name: String = NamedScenario.realistic.rawValue
+    @Argument(help: "Scenario: a named one or a case of the evaluation matrix (drain-stress, fault-stress, …).") var name: String = NamedScenario.realistic.rawValue
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "Number of vehicles.") var vehicles: Int = 500
     @Option(help: "Simulated days.") var days: Double = 3
@@ -33,8 +33,8 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "With --matrix: comma-separated seeds.") var seeds: String = "1"
 
     func validate() throws {
-        guard NamedScenario(rawValue: name) != nil else {
-            throw ValidationError("unknown scenario '\(name)'; one of: \(NamedScenario.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard EvaluationCase(rawValue: name) != nil else {
+            throw ValidationError("unknown scenario '\(name)'; one of: \(EvaluationCase.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard vehicles >= 1 && vehicles <= 99_999 else { throw ValidationError("--vehicles must be 1…99999") }
         guard days > 0 && days <= 60 else { throw ValidationError("--days must be in (0, 60]") }
@@ -51,8 +51,8 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         if matrix { return try runMatrix() }
-        var config = NamedScenario(rawValue: name)!.config(seed: seed, vehicles: vehicles, days: days)
-        if let start { config.startMs = RFC3339.parse(start)! }
+        var config = EvaluationCase(rawValue: name)!.config(seed: seed, vehicles: vehicles, days: days,
+                                                             startMs: start.flatMap(RFC3339.parse) ?? MatrixRun.defaultStartMs)
         if let drainParked { config.faults.drainParked = drainParked }
         if let drainMoving { config.faults.drainMoving = drainMoving }
         config.sensors.fuelNoise *= noiseScale
@@ -80,7 +80,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func runMatrix() throws {
-        let startMs = start.flatMap(RFC3339.parse) ?? 1_767_225_600_000
+        let startMs = start.flatMap(RFC3339.parse) ?? MatrixRun.defaultStartMs
         var pooled = PooledScore()
         var shortfalls: [String] = []
         print("\(vehicles) vehicles × \(days) d per case; fleet-sim's truth, one detection per true event (±600 s)\n")

@@ -61,8 +61,10 @@ public struct MatrixRun: Sendable {
     public var vehicleDays: Double
     public var evaluation: InProcessEvaluation
 
-    public init(_ scenario: EvaluationCase, seed: UInt64, vehicles: Int, days: Double,
-                startMs: Int64 = 1_767_225_600_000 /* 2026-01-01T00:00:00Z */) {
+    /// 2026-01-01T00:00:00Z: runs are reproducible whenever they are made.
+    public static let defaultStartMs: Int64 = 1_767_225_600_000
+
+    public init(_ scenario: EvaluationCase, seed: UInt64, vehicles: Int, days: Double, startMs: Int64 = defaultStartMs) {
         self.scenario = scenario
         self.seed = seed
         vehicleDays = Double(vehicles) * days

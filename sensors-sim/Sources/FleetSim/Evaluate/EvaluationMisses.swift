@@ -2,7 +2,8 @@ import FleetCore
 
 extension InProcessEvaluation {
     /// Fuel kinds whose false and missed events are worth reading one by one.
-    public static let listedKinds = ["refuel", "drain", "fuel_sensor_stuck", "clock_skew", "odometer_rollback", "gps_jump", "gps_invalid", "fuel_dropout"]
+    public static let listedKinds = ["refuel", "drain", "fuel_sensor_stuck", "clock_skew", "odometer_rollback", "odometer_jump", "gps_jump",
+                                     "gps_invalid", "fuel_dropout", "fuel_out_of_range"]
 
     /// Our false, duplicate and missed events (the scorer's own matching) with what explains them: the anomaly's details for a false one,
     /// the true event's cause and odometer for a missed one. Missed drains on the road (no bar) and
