@@ -16,6 +16,8 @@ CREATE TABLE dead_letters (
     error          text        NOT NULL,
     UNIQUE (spool_id, spool_position, source, item)
 );
+-- An event row is derived again on replay, maybe in a batch cut elsewhere: keyed by its content.
+CREATE UNIQUE INDEX dead_letters_event ON dead_letters (topic, md5(payload)) WHERE source = 'event';
 CREATE INDEX dead_letters_received_at ON dead_letters (received_at);
 COMMENT ON TABLE dead_letters IS 'Messages and event rows PostgreSQL refused for a reason a retry will not cure (constraint, trigger, bad value); written once each by fleetd.';
 

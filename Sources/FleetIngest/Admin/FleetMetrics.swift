@@ -27,6 +27,7 @@ public final class FleetMetrics: Sendable {
     let vehiclesTracked: Gauge
     let operatorInputLoads: Counter
     let vehiclesHolding: Gauge
+    let deadLettersLost: Counter
     let fuelTransactions: [String: Counter]
     let anomalies: [String: Counter]
     let maintenanceAlerts: [String: Counter]
@@ -73,6 +74,7 @@ public final class FleetMetrics: Sendable {
         postgresConnected = r.makeGauge(descriptor: .fleet("fleetd_postgres_connected", "1 while the PostgreSQL connection works."))
         postgresErrors = r.makeCounter(descriptor: .fleet("fleetd_postgres_errors_total", "Failed batch writes or connection attempts (each retried)."))
         vehiclesTracked = r.makeGauge(descriptor: .fleet("fleetd_vehicles_tracked", "Distinct vehicles seen since start."))
+        deadLettersLost = r.makeCounter(descriptor: .fleet("fleetd_dead_letters_lost_total", "Refused messages or event rows that dead_letters refused too (logged, then skipped)."))
         vehiclesHolding = r.makeGauge(descriptor: .fleet("fleetd_detector_vehicles_holding", "Vehicles whose latest readings wait out the reorder window, not yet fed to the detectors (as of the last commit)."))
         operatorInputLoads = r.makeCounter(descriptor: .fleet("fleetd_operator_inputs_loads_total", "Times vehicles, maintenance_plans and service_records were read (at start, when notified of an edit, and every 30 s)."))
         var fuel: [String: Counter] = [:]
@@ -98,6 +100,13 @@ public final class FleetMetrics: Sendable {
         var out = registry.emitToBuffer()
         out.append(contentsOf: ProcessStats.read().exposition.utf8)
         return out
+    }
+
+    /// One message or event row kept in `dead_letters`, by the SQLSTATE PostgreSQL refused it with
+    /// (labels made on first use: the registry keeps one series per value).
+    func deadLetter(sqlState: String?) {
+        registry.makeCounter(descriptor: .fleet("fleetd_dead_letters_total", "Messages and event rows PostgreSQL refused for a reason a retry will not cure, kept in dead_letters."),
+                             labels: [("sqlstate", sqlState ?? "none")]).increment()
     }
 }
 

@@ -10,6 +10,20 @@ struct IngestBatch {
         var detail: String
         /// The refused bytes, cut to 4 KiB as the contract stores them.
         var payload: [UInt8]
+        /// Where it came from: the message's spool position and the refusal's index within it
+        /// (the row's natural key, so a replay never writes it twice).
+        var position: UInt64
+        var item: Int
+    }
+
+    /// One spooled message of the batch: where its rows lie in `decoded.readings` and `rejected`
+    /// (up to these ends), so a refused batch can be written message by message.
+    struct MessageSpan {
+        var position: UInt64
+        var receivedAtNanos: Int64
+        var topic: String
+        var readingsEnd: Int
+        var rejectedEnd: Int
     }
 
     static let rejectedPayloadLimit = 4096
@@ -18,6 +32,7 @@ struct IngestBatch {
     /// Receipt time of each reading, parallel to `decoded.readings`.
     var receivedAtNanos: [Int64] = []
     var rejected: [RejectedRow] = []
+    var spans: [MessageSpan] = []
     var messages = 0
     /// Events the detectors derived from this batch's readings (and ticks).
     var events: [DetectionEvent] = []
@@ -39,6 +54,7 @@ struct IngestBatch {
         decoded.removeAll()
         receivedAtNanos.removeAll(keepingCapacity: true)
         rejected.removeAll(keepingCapacity: true)
+        spans.removeAll(keepingCapacity: true)
         messages = 0
         events.removeAll(keepingCapacity: true)
         ticks.removeAll()
@@ -60,7 +76,7 @@ struct IngestBatch {
             decoder.decode(topic: record.topic, payload: record.payload, into: &decoded)
         }
         for _ in readingsBefore..<decoded.readings.count { receivedAtNanos.append(record.receivedAtNanos) }
-        for rejection in decoded.rejections[rejectionsBefore...] {
+        for (item, rejection) in decoded.rejections[rejectionsBefore...].enumerated() {
             let bytes: UnsafeRawBufferPointer
             if let r = rejection.range {
                 bytes = UnsafeRawBufferPointer(rebasing: record.payload[r])
@@ -69,8 +85,19 @@ struct IngestBatch {
             }
             rejected.append(RejectedRow(
                 receivedAtNanos: record.receivedAtNanos, topic: record.topic, reason: rejection.reason,
-                detail: rejection.detail, payload: Array(bytes.prefix(Self.rejectedPayloadLimit))))
+                detail: rejection.detail, payload: Array(bytes.prefix(Self.rejectedPayloadLimit)),
+                position: record.position, item: item))
         }
         decoded.rejections.removeSubrange(rejectionsBefore...)
+        spans.append(MessageSpan(position: record.position, receivedAtNanos: record.receivedAtNanos, topic: record.topic,
+                                 readingsEnd: decoded.readings.count, rejectedEnd: rejected.count))
+    }
+
+    /// The readings and refusals of messages `messages` (indices into `spans`).
+    func rows(of messages: Range<Int>) -> (readings: Range<Int>, rejected: Range<Int>) {
+        guard !messages.isEmpty else { return (0..<0, 0..<0) }
+        let first = messages.lowerBound == 0 ? nil : spans[messages.lowerBound - 1]
+        let last = spans[messages.upperBound - 1]
+        return ((first?.readingsEnd ?? 0)..<last.readingsEnd, (first?.rejectedEnd ?? 0)..<last.rejectedEnd)
     }
 }

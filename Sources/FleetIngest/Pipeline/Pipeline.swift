@@ -71,6 +71,8 @@ public final class Pipeline: @unchecked Sendable {
         var inputsLoadedAt = clock.now
         var lastRecordAt = clock.now
         var notificationsCheckedAt = clock.now
+        // A batch PostgreSQL refused, being written in pieces until the refused rows stand alone.
+        var isolation: RefusalIsolation?
 
         metrics.spoolCapacityBytes.set(to: Double(spool.capacity))
         while true {
@@ -177,13 +179,20 @@ public final class Pipeline: @unchecked Sendable {
             let due = batch.rowCount >= settings.batchSize
                 || (batch.openedAt.map { clock.now - $0 >= settings.batchDelay } ?? false)
                 || (stopping && caughtUp)
+                || isolation != nil
             if !batch.isEmpty && due {
-                if let r = runner, r.snapshotDue(position: position, spoolCapacity: spool.capacity, now: clock.now) {
+                if isolation == nil, let r = runner, r.snapshotDue(position: position, spoolCapacity: spool.capacity, now: clock.now) {
                     runner!.attachSnapshot(to: &batch, position: position)
                 }
                 let started = clock.now
                 do {
-                    let written = try activeSink.write(batch, spoolID: spool.spoolID)
+                    let written: PostgresSink.Written
+                    if isolation == nil {
+                        written = try activeSink.write(batch, spoolID: spool.spoolID)
+                    } else {
+                        written = try isolate(&isolation!, batch: &batch, sink: activeSink)
+                        isolation = nil
+                    }
                     runner?.committed(batch)
                     if let r = runner { metrics.vehiclesHolding.set(to: Double(r.detection.vehiclesHolding)) }
                     // With detection, the spool keeps what a replay from the snapshot needs.
@@ -196,6 +205,11 @@ public final class Pipeline: @unchecked Sendable {
                         outageStart = nil
                         lastLoggedError = nil
                     }
+                } catch where isolation == nil && error.disposition == .isolate {
+                    // Not the connection: the rows. Isolate them now, on the same connection.
+                    logger.warning("PostgreSQL refused a batch for a reason a retry will not cure; writing it in pieces to isolate the refused rows in dead_letters",
+                                   metadata: ["error": "\(error)", "messages": "\(batch.spans.count)", "events": "\(batch.events.count)"])
+                    isolation = RefusalIsolation(messages: batch.spans.count, events: batch.events.count, hasSnapshot: batch.snapshot != nil)
                 } catch {
                     sink = nil
                     noteFailure(error, outageStart: &outageStart, now: clock.now)
@@ -220,6 +234,63 @@ public final class Pipeline: @unchecked Sendable {
         spool.sync()
         metrics.spoolUsedBytes.set(to: Double(spool.usedBytes))
         logger.info("pipeline stopped", metadata: ["unreleased_bytes": "\(spool.usedBytes)"])
+    }
+
+    /// Writes a refused batch step by step (`RefusalIsolation`). A transient failure is thrown: the
+    /// isolation keeps its place and goes on after the reconnect. Returns what the pieces wrote.
+    private func isolate(_ isolation: inout RefusalIsolation, batch: inout IngestBatch, sink: PostgresSink) throws(PGError) -> PostgresSink.Written {
+        var total = PostgresSink.Written(readingsInserted: 0, duplicates: 0, rejected: 0, vehiclesAdded: 0)
+        while let step = isolation.next {
+            do throws(PGError) {
+                switch step {
+                case .messages(let r): total.add(try sink.write(batch, spoolID: spool.spoolID, part: .messages(r)))
+                case .events(let r): total.add(try sink.write(batch, spoolID: spool.spoolID, part: .events(r)))
+                case .close(let withSnapshot):
+                    total.add(try sink.write(batch, spoolID: spool.spoolID, part: .close(withSnapshot: withSnapshot)))
+                    if !withSnapshot && batch.snapshot != nil {
+                        logger.error("PostgreSQL refused the detector snapshot; committed without it, the next snapshot follows")
+                        batch.snapshot = nil
+                    }
+                case .deadLetterMessage(let i):
+                    let span = batch.spans[i]
+                    var payload: [UInt8] = []
+                    if case .message(let record)? = spool.read(at: span.position) { payload = Array(record.payload) }
+                    let refusal = isolation.lastRefusal
+                    try sink.deadLetter(message: span, payload: payload, spoolID: spool.spoolID,
+                                        refusal: PGError(message: refusal?.message ?? "refused", sqlState: refusal?.sqlState, connectionLost: false))
+                    metrics.deadLetter(sqlState: refusal?.sqlState)
+                    logger.error("PostgreSQL refused a message's rows; kept in dead_letters, everything else commits", metadata: [
+                        "topic": "\(span.topic)", "spool_position": "\(span.position)",
+                        "sqlstate": "\(refusal?.sqlState ?? "none")", "error": "\(refusal?.message ?? "")",
+                    ])
+                case .deadLetterEvent(let i):
+                    let refusal = isolation.lastRefusal
+                    try sink.deadLetter(event: batch.events[i], index: i, batchEnd: batch.endPosition, spoolID: spool.spoolID,
+                                        refusal: PGError(message: refusal?.message ?? "refused", sqlState: refusal?.sqlState, connectionLost: false))
+                    metrics.deadLetter(sqlState: refusal?.sqlState)
+                    logger.error("PostgreSQL refused an event row; kept in dead_letters, the readings commit", metadata: [
+                        "table": "\(EventRows.row(batch.events[i]).table)", "sqlstate": "\(refusal?.sqlState ?? "none")",
+                        "error": "\(refusal?.message ?? "")",
+                    ])
+                }
+                isolation.succeeded()
+            } catch where error.disposition == .isolate {
+                switch step {
+                case .deadLetterMessage, .deadLetterEvent:
+                    metrics.deadLettersLost.increment()
+                    logger.critical("dead_letters refused the row too; it is skipped (see the log line before for what it was)",
+                                    metadata: ["error": "\(error)"])
+                case .close(withSnapshot: false):
+                    // Nothing can commit while the checkpoint is refused: back off and try again.
+                    throw error
+                default:
+                    break
+                }
+                isolation.refused(RefusalIsolation.Refusal(sqlState: error.sqlState, message: error.message))
+            }
+        }
+        logger.notice("refused batch isolated", metadata: ["dead_letters": "\(isolation.deadLetters)", "messages": "\(batch.spans.count)"])
+        return total
     }
 
     /// Where to resume: the committed checkpoint of this spool file when it lies within the

@@ -69,3 +69,15 @@ struct EventRows {
         alertCount += 1
     }
 }
+
+extension EventRows {
+    /// One event as its table's name and COPY row: what `dead_letters` keeps of a refused event.
+    static func row(_ event: DetectionEvent) -> (table: String, text: [UInt8]) {
+        let rows = EventRows([event])
+        switch event {
+        case .transaction: return ("fuel_transactions", rows.transactions.bytes)
+        case .anomaly: return ("anomalies", rows.anomalies.bytes)
+        case .maintenance: return ("maintenance_alerts", rows.alerts.bytes)
+        }
+    }
+}

@@ -11,6 +11,17 @@ final class PostgresSink {
         var transactions = 0
         var anomalies = 0
         var alerts = 0
+
+        /// Adds what another transaction of the same batch wrote.
+        mutating func add(_ o: Written) {
+            readingsInserted += o.readingsInserted
+            duplicates += o.duplicates
+            rejected += o.rejected
+            vehiclesAdded += o.vehiclesAdded
+            transactions += o.transactions
+            anomalies += o.anomalies
+            alerts += o.alerts
+        }
     }
 
     let db: PGConnection
@@ -34,6 +45,8 @@ final class PostgresSink {
                 SELECT \(EventRows.alertColumns) FROM maintenance_alerts WITH NO DATA;
             CREATE TEMP TABLE fleetd_stage_state ON COMMIT DELETE ROWS AS
                 SELECT vehicle_id, state FROM vehicle_state WITH NO DATA;
+            CREATE TEMP TABLE fleetd_stage_rejected ON COMMIT DELETE ROWS AS
+                SELECT \(Self.rejectedColumns) FROM rejected_messages WITH NO DATA;
             LISTEN fleetd_config;
             """)
         let vehicles = try db.exec("SELECT vehicle_id FROM vehicles")
@@ -43,6 +56,19 @@ final class PostgresSink {
     var isConnected: Bool { db.isConnected }
 
     static let readingColumns = "vehicle_id, channel, ts, received_at, seq, fuel_l, fuel_pct, odometer_km, lat, lon, speed_kmh, heading_deg, ignition, engine_hours"
+    static let rejectedColumns = "received_at, topic, reason, detail, payload, spool_id, spool_position, item"
+
+    /// What one transaction writes: a whole batch, or one piece of a refused batch being isolated
+    /// (`RefusalIsolation`). Only `whole` and `close` move the checkpoint.
+    enum Part: Equatable {
+        case whole
+        /// The rows of these messages (indices into the batch's spans): readings, refusals, new vehicles.
+        case messages(Range<Int>)
+        /// These event rows.
+        case events(Range<Int>)
+        /// Ticks, the detector snapshot when asked, and the checkpoint.
+        case close(withSnapshot: Bool)
+    }
     /// Batches left to write through the staging table after a duplicate was seen.
     private var stagedBatchesLeft = 0
     static let stagedBatchesAfterDuplicate = 20
@@ -79,11 +105,19 @@ final class PostgresSink {
         return r.rowCount == 1 ? r.int(0, 0).map { UInt64($0) } : nil
     }
 
-    func write(_ batch: IngestBatch, spoolID: String) throws(PGError) -> Written {
+    func write(_ batch: IngestBatch, spoolID: String, part: Part = .whole) throws(PGError) -> Written {
+        let messages: Range<Int>, events: Range<Int>, closing: Bool, snapshot: Bool
+        switch part {
+        case .whole: (messages, events, closing, snapshot) = (0..<batch.spans.count, batch.events.indices, true, true)
+        case .messages(let r): (messages, events, closing, snapshot) = (r, 0..<0, false, false)
+        case .events(let r): (messages, events, closing, snapshot) = (0..<0, r, false, false)
+        case .close(let s): (messages, events, closing, snapshot) = (0..<0, 0..<0, true, s)
+        }
+        let rows = batch.rows(of: messages)
         readingsCopy.removeAll()
         var newVehicles: Set<String> = []
         let readings = batch.decoded.readings
-        for i in readings.indices {
+        for i in rows.readings {
             let r = readings[i]
             readingsCopy.plain(r.vehicleID)
             readingsCopy.plain(r.channel.rawValue)
@@ -103,21 +137,24 @@ final class PostgresSink {
             if !knownVehicles.contains(r.vehicleID) { newVehicles.insert(r.vehicleID) }
         }
         rejectedCopy.removeAll()
-        for row in batch.rejected {
+        for row in batch.rejected[rows.rejected] {
             rejectedCopy.timestamp(epochMicros: row.receivedAtNanos / 1_000)
             rejectedCopy.text(row.topic)
             rejectedCopy.plain(row.reason.rawValue)
             rejectedCopy.text(row.detail)
             row.payload.withUnsafeBytes { rejectedCopy.bytea($0) }
+            rejectedCopy.plain(spoolID)
+            rejectedCopy.int(Int64(row.position))
+            rejectedCopy.int(Int64(row.item))
             rejectedCopy.endRow()
         }
 
-        var written = Written(readingsInserted: 0, duplicates: 0, rejected: batch.rejected.count, vehiclesAdded: 0)
+        var written = Written(readingsInserted: 0, duplicates: 0, rejected: 0, vehiclesAdded: 0)
         do throws(PGError) {
             try db.exec("BEGIN")
-            if !readings.isEmpty {
+            if !rows.readings.isEmpty {
                 written.readingsInserted = try insertReadings()
-                written.duplicates = readings.count - written.readingsInserted
+                written.duplicates = rows.readings.count - written.readingsInserted
             }
             if !newVehicles.isEmpty {
                 var list = CopyTextEncoder()
@@ -128,19 +165,27 @@ final class PostgresSink {
                     "INSERT INTO vehicles (vehicle_id) SELECT vehicle_id FROM fleetd_stage_vehicles ON CONFLICT DO NOTHING"
                 ).affectedRows
             }
-            if !batch.rejected.isEmpty {
-                try db.copyIn("COPY rejected_messages (received_at, topic, reason, detail, payload) FROM STDIN", bytes: rejectedCopy.bytes)
+            if !rows.rejected.isEmpty {
+                // Through staging: keyed by spool position, a refusal replayed after an ambiguous
+                // commit meets its stored twin and is skipped.
+                try db.copyIn("COPY fleetd_stage_rejected (\(Self.rejectedColumns)) FROM STDIN", bytes: rejectedCopy.bytes)
+                written.rejected = try db.exec("""
+                    INSERT INTO rejected_messages (\(Self.rejectedColumns))
+                    SELECT \(Self.rejectedColumns) FROM fleetd_stage_rejected ON CONFLICT DO NOTHING
+                    """).affectedRows
             }
-            if !batch.events.isEmpty { try writeEvents(batch.events, into: &written) }
-            for tick in batch.ticks {
-                try db.exec("INSERT INTO detector_ticks (spool_id, position, clock_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                            [spoolID, String(tick.position), String(tick.clockMs)])
+            if !events.isEmpty { try writeEvents(Array(batch.events[events]), into: &written) }
+            if closing {
+                for tick in batch.ticks {
+                    try db.exec("INSERT INTO detector_ticks (spool_id, position, clock_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                                [spoolID, String(tick.position), String(tick.clockMs)])
+                }
+                if snapshot, let s = batch.snapshot { try writeSnapshot(s, spoolID: spoolID) }
+                try db.exec("""
+                    INSERT INTO ingest_checkpoint (spool_id, position) VALUES ($1, $2)
+                    ON CONFLICT (spool_id) DO UPDATE SET position = excluded.position, updated_at = now()
+                    """, [spoolID, String(batch.endPosition)])
             }
-            if let snapshot = batch.snapshot { try writeSnapshot(snapshot, spoolID: spoolID) }
-            try db.exec("""
-                INSERT INTO ingest_checkpoint (spool_id, position) VALUES ($1, $2)
-                ON CONFLICT (spool_id) DO UPDATE SET position = excluded.position, updated_at = now()
-                """, [spoolID, String(batch.endPosition)])
             try db.exec("COMMIT")
         } catch {
             if db.isConnected { _ = try? db.exec("ROLLBACK") }
