@@ -67,7 +67,7 @@ struct SettingsOptions: ParsableArguments {
     @Option(help: "Client key (PEM) for mqtts://.") var mqttKeyFile: String?
     @Option(help: "How long the broker keeps fleetd's session while away (default 7d).") var mqttSessionExpiry: String?
     @Option(help: "QoS 1 messages the broker may have in flight to fleetd (default 1000).") var mqttReceiveMaximum: String?
-    @Option(help: "Comma-separated subscriptions (default fleet/+/telemetry,fleet/+/fuel,fleet/+/odometer,fleet/+/gps).") var mqttTopics: String?
+    @Option(help: "Comma-separated subscriptions (default fleet/+/telemetry,fleet/+/fuel,fleet/+/odometer,fleet/+/gps). A $share subscription needs --detection off: it splits each vehicle's stream between instances.") var mqttTopics: String?
     @Option(help: "libpq URI or conninfo (default: libpq's defaults and PG* variables).") var postgresUrl: String?
     @Option(help: "Schema holding fleetd's tables (default public).") var postgresSchema: String?
     @Option(help: "Admin HTTP listen address (default 127.0.0.1:9410).") var adminAddr: String?

@@ -23,6 +23,21 @@ import Testing
         #expect(c.pipeline.reorderWindow == .seconds(10))
     }
 
+    /// A `$share` group splits each vehicle's stream round-robin: refused while detection is on.
+    @Test func aSharedSubscriptionIsRefusedWithDetectionOn() async throws {
+        let shared = "$share/fleetd/fleet/+/telemetry,$share/fleetd/fleet/+/fuel"
+        await #expect(throws: FleetConfig.Invalid.self) {
+            _ = try await FleetConfig.resolve(flags: ["mqtt-topics": shared], environment: [:], configFile: nil)
+        }
+        do {
+            _ = try await FleetConfig.resolve(flags: ["mqtt-topics": shared], environment: [:], configFile: nil)
+        } catch {
+            #expect("\(error)".contains("--detection off") && "\(error)".contains("$share/fleetd/fleet/+/telemetry"))
+        }
+        let ingestOnly = try await FleetConfig.resolve(flags: ["mqtt-topics": shared, "detection": "off"], environment: [:], configFile: nil)
+        #expect(ingestOnly.mqtt.topics.count == 2 && !ingestOnly.pipeline.detection)
+    }
+
     @Test func flagsBeatEnvironmentBeatFileBeatDefaults() async throws {
         let path = try file(#"{"batch-size": 10, "batch-delay": "1s", "spool-path": "/file/spool", "mqtt-url": "mqtts://file:8883"}"#)
         defer { unlink(path) }

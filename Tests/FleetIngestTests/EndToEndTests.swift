@@ -303,6 +303,8 @@ extension OnTheTestStack {
             let env = try runFleetd(["run"], environment: ["FLEETD_MQTT_URL": "http://broker"])
             #expect(env.status == 2)
             #expect(env.stderr.contains("mqtt-url"))
+            let shared = try runFleetd(["run", "--mqtt-topics", "$share/g/fleet/+/telemetry"])
+            #expect(shared.status == 2 && shared.stderr.split(separator: "\n").count == 1 && shared.stderr.contains("$share"))
             let version = try runFleetd(["--version"])
             #expect(version.status == 0 && !version.stdout.isEmpty)
         }

@@ -32,6 +32,29 @@ extension OnTheTestStack {
             #expect(try Checksum(of: db) == Checksum(of: messages))
         }
 
+        @Test func aStopWithTheSpoolFullAndPostgresDownLosesNoMessage() throws {
+            let db = try TestDatabase()
+            defer { db.drop() }
+            let fleetd = FleetdProcess(database: db, extraArgs: ["--spool-size", "4MiB", "--shutdown-timeout", "2s"])
+            try fleetd.startReady()
+            try TestStack.stack("stack_stop_postgres")
+            var resumed = false
+            defer { if !resumed { try? TestStack.stack("stack_resume_postgres") } }
+            let messages = Traffic.readings(count: 30_000, vehicles: 12, prefix: "fs")
+            let publishing = Traffic.publishInBackground(messages)
+            // The callback waits on the full spool with a message in hand when SIGTERM comes.
+            #expect(eventually { (fleetd.metric("fleetd_spool_full_waits_total") ?? 0) > 0 })
+            #expect(publishing.finished(within: 120), "publisher: \(String(describing: publishing.error.error))")
+            #expect(fleetd.terminate() == 0)
+            #expect(fleetd.log.contains("exiting without acknowledging the message in hand"))
+            try TestStack.stack("stack_resume_postgres")
+            resumed = true
+            try fleetd.startReady()
+            #expect(try eventually(timeout: .seconds(120)) { try db.count("SELECT count(*) FROM readings") >= 30_000 })
+            #expect(fleetd.terminate() == 0)
+            #expect(try Checksum(of: db) == Checksum(of: messages), "every published seq stored once")
+        }
+
         @Test func aStopWithPostgresDownKeepsTheSpoolForTheNextStart() throws {
             let db = try TestDatabase()
             defer { db.drop() }

@@ -92,6 +92,11 @@ public struct FleetConfig: Sendable {
             detection: try await source.onOff("detection", default: true),
             reorderWindow: try await source.duration("reorder-window", default: .seconds(10)),
             snapshotInterval: try await source.duration("snapshot-interval", default: .seconds(30)))
+        // mosquitto hands a `$share` group's messages round-robin: each instance would see part of
+        // every vehicle's stream and the instances' detector states would overwrite each other.
+        if pipeline.detection, let shared = mqtt.topics.first(where: { $0.hasPrefix("$share/") }) {
+            throw Invalid(key: "mqtt-topics", expected: "no $share subscription while detection is on: a shared subscription splits each vehicle's stream between instances, so their detectors would be wrong (run ingest-only instances with --detection off)", got: shared)
+        }
         let levelText = try await source.text("log-level") ?? "info"
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw Invalid(key: "log-level", expected: "trace, debug, info, notice, warning, error or critical", got: levelText)

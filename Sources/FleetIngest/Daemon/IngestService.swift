@@ -1,8 +1,8 @@
 import Foundation
 import ServiceLifecycle
 
-/// Runs the MQTT source and the pipeline until graceful shutdown, then stops intake first and
-/// lets the pipeline commit what is spooled.
+/// Runs the MQTT source and the pipeline until graceful shutdown, then stops intake first, lets the
+/// pipeline commit what is spooled, and only then lets the source go (see `MQTTSource.finish`).
 struct IngestService: Service {
     let source: MQTTSource
     let pipeline: Pipeline
@@ -11,11 +11,12 @@ struct IngestService: Service {
         pipeline.start()
         source.start()
         try? await gracefulShutdown()
-        source.stop()
+        source.stopIntake()
         pipeline.stop()
         let pipeline = self.pipeline
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             Thread { pipeline.waitUntilFinished(); done.resume() }.start()
         }
+        source.finish()
     }
 }

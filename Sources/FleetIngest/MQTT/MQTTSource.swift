@@ -117,20 +117,26 @@ public final class MQTTSource: @unchecked Sendable {
         thread.start()
     }
 
-    /// Disconnects cleanly; the broker keeps queueing for our session while we are away.
-    /// Waits up to `timeout` for a callback blocked on a full spool before giving it up.
-    public func stop(timeout: Duration = .seconds(5)) {
+    /// Stops intake: disconnects cleanly; the broker keeps queueing for our session while we are away.
+    /// A callback blocked on a full spool keeps waiting: the pipeline's drain may make room for it.
+    public func stopIntake() {
         stopping.store(true, ordering: .releasing)
         connectorDone.wait()
         connectorDone.signal()
         guard let mosq else { return }
         mosquitto_disconnect_v5(mosq, 0, nil)
+    }
+
+    /// After the pipeline stopped. libmosquitto acknowledges a QoS 1 message when its callback
+    /// returns, so a callback still waiting for spool space must never return: the process ends
+    /// inside it (the spool synced first), unacknowledged, and the broker delivers the message again.
+    public func finish() {
+        guard let mosq else { return }
         if loopStarted.load(ordering: .acquiring) {
-            let end = ContinuousClock.now + timeout
-            while inCallback.load(ordering: .acquiring) && ContinuousClock.now < end { usleep(10_000) }
             if inCallback.load(ordering: .acquiring) {
-                logger.warning("spool still full at shutdown; the message being received is given up")
-                spool.close()
+                logger.warning("spool still full at shutdown; exiting without acknowledging the message in hand: the broker delivers it again")
+                spool.sync()
+                exit(0)
             }
             mosquitto_loop_stop(mosq, false)
         }
@@ -203,8 +209,7 @@ public final class MQTTSource: @unchecked Sendable {
         let topicLength = message.topic.map { strlen($0) } ?? 0
         let topic = UnsafeRawBufferPointer(start: message.topic, count: topicLength)
         let payload = UnsafeRawBufferPointer(start: message.payload, count: Int(message.payloadlen))
-        if spool.append(topic: topic, payload: payload, receivedAtNanos: now) {
-            metrics.mqttMessagesReceived.increment()
-        }
+        spool.append(topic: topic, payload: payload, receivedAtNanos: now)
+        metrics.mqttMessagesReceived.increment()
     }
 }

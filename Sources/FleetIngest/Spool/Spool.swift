@@ -26,7 +26,6 @@ public final class Spool: @unchecked Sendable {
     private let mappedLength: Int
     private let head: UnsafeAtomic<UInt64>
     private let released: UnsafeAtomic<UInt64>
-    private let closing = ManagedAtomic<Bool>(false)
     /// Count of messages that had to wait for space (back-pressure), for metrics.
     public let producerWaits = ManagedAtomic<UInt64>(0)
 
@@ -119,18 +118,14 @@ public final class Spool: @unchecked Sendable {
     /// Bytes held between released and head.
     public var usedBytes: UInt64 { headPosition &- releasedPosition }
 
-    /// Wakes a producer waiting for space so it can give up; used at shutdown.
-    public func close() { closing.store(true, ordering: .releasing) }
-
     /// Flushes the mapped pages to disk; bounds what a power cut can lose.
     public func sync() { msync(base, mappedLength, MS_SYNC) }
 
     // MARK: - Producer (the MQTT callback thread only)
 
-    /// Copies one message into the spool, waiting while it is full. Returns false only when
-    /// the spool was closed while waiting.
-    @discardableResult
-    public func append(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAtNanos: Int64) -> Bool {
+    /// Copies one message into the spool, waiting while it is full: it never gives a message up (the
+    /// MQTT callback that calls it acknowledges the message when it returns).
+    public func append(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, receivedAtNanos: Int64) {
         let topicLength = min(topic.count, Int(UInt16.max))
         let stored = min(payload.count, maxStoredPayload)
         let size = UInt64(SpoolFrame.size(topicLength: topicLength, payloadLength: stored))
@@ -139,7 +134,6 @@ public final class Spool: @unchecked Sendable {
         let padding = offset + size > capacity ? capacity - offset : 0
         var waited = false
         while h + padding + size - released.load(ordering: .acquiring) > capacity {
-            if closing.load(ordering: .acquiring) { return false }
             if !waited {
                 waited = true
                 producerWaits.wrappingIncrement(ordering: .relaxed)
@@ -164,7 +158,6 @@ public final class Spool: @unchecked Sendable {
         if topicLength > 0 { memcpy(body + SpoolFrame.bodyHeader, topic.baseAddress!, topicLength) }
         if stored > 0 { memcpy(body + SpoolFrame.bodyHeader + topicLength, payload.baseAddress!, stored) }
         head.store(h + size, ordering: .releasing)
-        return true
     }
 
     // MARK: - Consumer (the pipeline thread only)
