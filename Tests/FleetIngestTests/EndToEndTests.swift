@@ -89,7 +89,7 @@ extension OnTheTestStack {
             try Traffic.publish(first)
             #expect(try eventually { try db.count("SELECT count(*) FROM readings") == 3_000 })
 
-            try TestStack.stack("stack_stop_postgres")
+            let outage = try PostgresOutage()
             let outageStart = ContinuousClock.now
             var sawUnready = false
             let during = Traffic.readings(count: 6_000, vehicles: 10, prefix: "b")
@@ -104,7 +104,7 @@ extension OnTheTestStack {
             }
             #expect(fleetd.get("/healthz")?.status == 200)
             #expect((fleetd.metric("fleetd_spool_used_bytes") ?? 0) > 0, "the outage's readings wait in the spool")
-            try TestStack.stack("stack_resume_postgres")
+            try outage.end()
 
             #expect(sawUnready, "/readyz must answer 503 naming postgres during the outage")
             #expect(try eventually { try db.count("SELECT count(*) FROM readings") >= 9_000 })

@@ -12,9 +12,7 @@ extension OnTheTestStack {
             // The smallest spool (4 MiB holds ~16,000 of these messages) and PostgreSQL away: it fills.
             let fleetd = FleetdProcess(database: db, extraArgs: ["--spool-size", "4MiB"])
             try fleetd.startReady()
-            try TestStack.stack("stack_stop_postgres")
-            var resumed = false
-            defer { if !resumed { try? TestStack.stack("stack_resume_postgres") } }
+            let outage = try PostgresOutage()
             let messages = Traffic.readings(count: 40_000, vehicles: 20, prefix: "bp")
             let publishing = Traffic.publishInBackground(messages)
             #expect(eventually { (fleetd.metric("fleetd_spool_full_waits_total") ?? 0) > 0 }, "the callback must wait for spool space")
@@ -24,8 +22,7 @@ extension OnTheTestStack {
             #expect(publishing.finished(within: 120), "publisher: \(String(describing: publishing.error.error))")
             let received = fleetd.metric("fleetd_mqtt_messages_received_total") ?? 0
             #expect(received < 40_000, "with the spool full, part of the stream must wait at the broker (received \(received))")
-            try TestStack.stack("stack_resume_postgres")
-            resumed = true
+            try outage.end()
             #expect(try eventually(timeout: .seconds(120)) { try db.count("SELECT count(*) FROM readings") >= 40_000 })
             #expect(eventually { fleetd.get("/readyz")?.status == 200 })
             #expect(fleetd.terminate() == 0)
@@ -37,9 +34,7 @@ extension OnTheTestStack {
             defer { db.drop() }
             let fleetd = FleetdProcess(database: db, extraArgs: ["--spool-size", "4MiB", "--shutdown-timeout", "2s"])
             try fleetd.startReady()
-            try TestStack.stack("stack_stop_postgres")
-            var resumed = false
-            defer { if !resumed { try? TestStack.stack("stack_resume_postgres") } }
+            let outage = try PostgresOutage()
             let messages = Traffic.readings(count: 30_000, vehicles: 12, prefix: "fs")
             let publishing = Traffic.publishInBackground(messages)
             // The callback waits on the full spool with a message in hand when SIGTERM comes.
@@ -47,8 +42,7 @@ extension OnTheTestStack {
             #expect(publishing.finished(within: 120), "publisher: \(String(describing: publishing.error.error))")
             #expect(fleetd.terminate() == 0)
             #expect(fleetd.log.contains("exiting without acknowledging the message in hand"))
-            try TestStack.stack("stack_resume_postgres")
-            resumed = true
+            try outage.end()
             try fleetd.startReady()
             #expect(try eventually(timeout: .seconds(120)) { try db.count("SELECT count(*) FROM readings") >= 30_000 })
             #expect(fleetd.terminate() == 0)
@@ -60,17 +54,14 @@ extension OnTheTestStack {
             defer { db.drop() }
             let fleetd = FleetdProcess(database: db, extraArgs: ["--shutdown-timeout", "2s"])
             try fleetd.startReady()
-            try TestStack.stack("stack_stop_postgres")
-            var resumed = false
-            defer { if !resumed { try? TestStack.stack("stack_resume_postgres") } }
+            let outage = try PostgresOutage()
             let messages = Traffic.readings(count: 3_000, vehicles: 6, prefix: "st")
             try Traffic.publish(messages)
             #expect(eventually { fleetd.metric("fleetd_mqtt_messages_received_total") == 3_000 })
             let status = fleetd.terminate()
             #expect(status == 0, "a stop that times out is still an orderly stop")
             #expect(fleetd.log.contains("shutdown timeout reached"))
-            try TestStack.stack("stack_resume_postgres")
-            resumed = true
+            try outage.end()
             #expect(try db.count("SELECT count(*) FROM readings") == 0)
             try fleetd.startReady()
             #expect(try eventually { try db.count("SELECT count(*) FROM readings") >= 3_000 })

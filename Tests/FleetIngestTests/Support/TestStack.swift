@@ -59,6 +59,22 @@ enum TestStack {
     }
 }
 
+/// The test stack's PostgreSQL stopped until `end()`, or until the test leaves the scope holding it
+/// (a failed expectation must not leave the next test without a database).
+final class PostgresOutage {
+    private var over = false
+
+    init() throws { try TestStack.stack("stack_stop_postgres") }
+
+    func end() throws {
+        guard !over else { return }
+        try TestStack.stack("stack_resume_postgres")
+        over = true
+    }
+
+    deinit { if !over { try? TestStack.stack("stack_resume_postgres") } }
+}
+
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
