@@ -16,15 +16,21 @@ CREATE TABLE dead_letters (
     error          text        NOT NULL,
     UNIQUE (spool_id, spool_position, source, item)
 );
--- An event row is derived again on replay, maybe in a batch cut elsewhere: keyed by its content.
-CREATE UNIQUE INDEX dead_letters_event ON dead_letters (topic, md5(payload)) WHERE source = 'event';
+-- Also keyed by content: the broker delivers a message again after a crash (it was spooled but its
+-- acknowledgement never left), at a new spool position, and an event row is derived again on replay,
+-- maybe in a batch cut elsewhere.
+CREATE UNIQUE INDEX dead_letters_content ON dead_letters (source, topic, md5(coalesce(payload, '\x'::bytea)));
 CREATE INDEX dead_letters_received_at ON dead_letters (received_at);
 COMMENT ON TABLE dead_letters IS 'Messages and event rows PostgreSQL refused for a reason a retry will not cure (constraint, trigger, bad value); written once each by fleetd.';
 
--- rejected_messages: where each refusal came from. Rows written before this migration keep NULLs
--- (which never conflict); new rows are unique per spool position and refusal within the message.
+-- rejected_messages: where each refusal came from (spool file, position, index of the refusal within
+-- the message). A message the broker delivers again after a crash lands at a new spool position, so
+-- refusals are unique by content: topic, index, payload and detail. Rows written before this
+-- migration (spool_id NULL) are left as they are.
 ALTER TABLE rejected_messages
     ADD COLUMN spool_id       text,
     ADD COLUMN spool_position bigint,
     ADD COLUMN item           integer;
-CREATE UNIQUE INDEX rejected_messages_source ON rejected_messages (spool_id, spool_position, item);
+CREATE UNIQUE INDEX rejected_messages_content ON rejected_messages
+    (topic, item, md5(coalesce(payload, '\x'::bytea)), md5(coalesce(detail, '')))
+    WHERE spool_id IS NOT NULL;

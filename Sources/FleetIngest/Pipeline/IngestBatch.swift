@@ -11,7 +11,7 @@ struct IngestBatch {
         /// The refused bytes, cut to 4 KiB as the contract stores them.
         var payload: [UInt8]
         /// Where it came from: the message's spool position and the refusal's index within it
-        /// (the row's natural key, so a replay never writes it twice).
+        /// (the index is part of the row's content key; the position is recorded for operators).
         var position: UInt64
         var item: Int
     }

@@ -166,8 +166,8 @@ final class PostgresSink {
                 ).affectedRows
             }
             if !rows.rejected.isEmpty {
-                // Through staging: keyed by spool position, a refusal replayed after an ambiguous
-                // commit meets its stored twin and is skipped.
+                // Through staging: unique by content, a refusal replayed (or delivered again by the
+                // broker after a crash) meets its stored twin and is skipped.
                 try db.copyIn("COPY fleetd_stage_rejected (\(Self.rejectedColumns)) FROM STDIN", bytes: rejectedCopy.bytes)
                 written.rejected = try db.exec("""
                     INSERT INTO rejected_messages (\(Self.rejectedColumns))
