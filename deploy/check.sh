@@ -99,7 +99,7 @@ METRICS = set(COUNTERS + GAUGES + [h + s for h in HISTOGRAMS for s in ("_bucket"
 FLAGS = """mqtt-url client-id mqtt-username mqtt-password-file mqtt-ca-file mqtt-cert-file mqtt-key-file
 mqtt-session-expiry mqtt-receive-maximum mqtt-topics postgres-url postgres-schema admin-addr spool-path
 spool-size spool-high-water spool-sync-interval batch-size batch-delay max-payload-bytes max-readings
-reorder-window shutdown-timeout log-level log-format detection snapshot-interval""".split()
+reorder-window shutdown-timeout log-level log-format detection snapshot-interval postgres-statement-timeout""".split()
 ENV_KEYS = {"FLEETD_" + f.upper().replace("-", "_") for f in FLAGS} | {"FLEETD_CONFIG"}
 
 ALERTS = """FleetdDown FleetdNotKeepingUp FleetdSpoolNearlyFull FleetdPostgresDown FleetdBrokerDown

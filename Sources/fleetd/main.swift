@@ -83,6 +83,7 @@ struct SettingsOptions: ParsableArguments {
     @Option(help: "Run the detectors: on or off (readings only) (default on).") var detection: String?
     @Option(help: "How often detector state is stored; a restart replays at most this much (default 30s).") var snapshotInterval: String?
     @Option(help: "How long shutdown waits for PostgreSQL before leaving the rest for replay (default 10s).") var shutdownTimeout: String?
+    @Option(help: "statement_timeout for fleetd's PostgreSQL session unless the URL sets one (default 30s; 0s: none). A write blocked longer is retried and /readyz reports it.") var postgresStatementTimeout: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
     @Option(help: "text or json (default text).") var logFormat: String?
 
@@ -96,7 +97,7 @@ struct SettingsOptions: ParsableArguments {
             ("spool-size", spoolSize), ("spool-high-water", spoolHighWater), ("spool-sync-interval", spoolSyncInterval),
             ("batch-size", batchSize), ("batch-delay", batchDelay), ("max-payload-bytes", maxPayloadBytes),
             ("max-readings", maxReadings), ("reorder-window", reorderWindow), ("shutdown-timeout", shutdownTimeout),
-            ("detection", detection), ("snapshot-interval", snapshotInterval),
+            ("detection", detection), ("snapshot-interval", snapshotInterval), ("postgres-statement-timeout", postgresStatementTimeout),
             ("log-level", logLevel), ("log-format", logFormat),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { k, v in v.map { (k, $0) } })

@@ -49,6 +49,36 @@ extension OnTheTestStack {
             #expect(try Checksum(of: db) == Checksum(of: messages), "every published seq stored once")
         }
 
+        /// An operator holds `LOCK TABLE readings` in psql: writes hit the statement timeout, /readyz
+        /// says the writes are stalled (not that PostgreSQL is unreachable), a stop still ends within the
+        /// shutdown timeout, and once the lock is gone everything commits exactly once.
+        @Test func aLockedReadingsTableStallsWritesVisiblyAndLosesNothing() throws {
+            let db = try TestDatabase()
+            defer { db.drop() }
+            #expect(try runFleetd(["migrate", "--postgres-url", db.url]).status == 0)
+            let fleetd = FleetdProcess(database: db, extraArgs: ["--postgres-statement-timeout", "2s", "--shutdown-timeout", "3s"])
+            try fleetd.startReady()
+            let first = Traffic.readings(count: 300, vehicles: 3, prefix: "lk")
+            try Traffic.publish(first)
+            #expect(try eventually { try db.count("SELECT count(*) FROM readings") == 300 })
+            let locker = try db.connect()
+            try locker.exec("BEGIN; LOCK TABLE readings IN ACCESS EXCLUSIVE MODE")
+            let second = Traffic.readings(count: 300, vehicles: 3, prefix: "lk2")
+            try Traffic.publish(second)
+            #expect(eventually(timeout: .seconds(30)) { fleetd.get("/readyz")?.body.contains("writes stalled") == true },
+                    "readyz: \(fleetd.get("/readyz")?.body ?? "no answer")")
+            #expect(fleetd.get("/readyz")?.status == 503)
+            #expect(fleetd.failingChecks == ["postgres"])
+            // Shutdown timeout 3 s plus at most one statement timeout (2 s) in flight, with room to spare.
+            let status = fleetd.terminate(within: 15)
+            #expect(status == 0, "SIGTERM must end fleetd while the table is locked")
+            try locker.exec("ROLLBACK")
+            try fleetd.startReady()
+            #expect(try eventually { try db.count("SELECT count(*) FROM readings") == 600 })
+            #expect(fleetd.terminate() == 0)
+            #expect(try Checksum(of: db) == Checksum(of: first + second))
+        }
+
         @Test func aStopWithPostgresDownKeepsTheSpoolForTheNextStart() throws {
             let db = try TestDatabase()
             defer { db.drop() }

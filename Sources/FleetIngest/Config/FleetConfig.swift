@@ -91,7 +91,8 @@ public struct FleetConfig: Sendable {
             shutdownTimeout: try await source.duration("shutdown-timeout", default: .seconds(10)),
             detection: try await source.onOff("detection", default: true),
             reorderWindow: try await source.duration("reorder-window", default: .seconds(10)),
-            snapshotInterval: try await source.duration("snapshot-interval", default: .seconds(30)))
+            snapshotInterval: try await source.duration("snapshot-interval", default: .seconds(30)),
+            statementTimeout: try await source.duration("postgres-statement-timeout", default: .seconds(30)))
         // mosquitto hands a `$share` group's messages round-robin: each instance would see part of
         // every vehicle's stream and the instances' detector states would overwrite each other.
         if pipeline.detection, let shared = mqtt.topics.first(where: { $0.hasPrefix("$share/") }) {

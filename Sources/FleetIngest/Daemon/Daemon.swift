@@ -30,8 +30,9 @@ public enum Daemon {
                 let readiness = Readiness(checks: [
                     .init(name: "mqtt", ok: source.subscribed.load(ordering: .acquiring),
                           detail: source.subscribed.load(ordering: .acquiring) ? "subscribed" : "not subscribed to the broker"),
-                    .init(name: "postgres", ok: pipeline.postgresReachable.load(ordering: .acquiring),
-                          detail: pipeline.postgresReachable.load(ordering: .acquiring) ? "reachable" : "unreachable; readings are spooled"),
+                    pipeline.health.withLock { h in
+                        .init(name: "postgres", ok: h.isWriting, detail: h.detail(nowNanos: WallClock.nowNanos()))
+                    },
                     .init(name: "spool", ok: used < highWater,
                           detail: "\(used) of \(spool.capacity) bytes used, high water \(highWater)"),
                 ])

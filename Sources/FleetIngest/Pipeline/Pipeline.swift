@@ -2,6 +2,7 @@ import Atomics
 import FleetCore
 import Foundation
 import Logging
+import Synchronization
 
 /// The spool's consumer: decodes spooled messages into batches and commits each batch to
 /// PostgreSQL with the spool position it covers, then releases that range of the spool.
@@ -14,8 +15,8 @@ public final class Pipeline: @unchecked Sendable {
     private let decoder: PayloadDecoder
 
     private let stopRequested = ManagedAtomic<Bool>(false)
-    /// Whether the last PostgreSQL operation succeeded; read by /readyz.
-    public let postgresReachable = ManagedAtomic<Bool>(false)
+    /// What the pipeline last saw of PostgreSQL; read by /readyz.
+    public let health = Mutex<PostgresHealth>(.unreachable(sinceNanos: WallClock.nowNanos(), error: "not connected yet"))
     private let finished = ManagedAtomic<Bool>(false)
     private let doneSemaphore = DispatchSemaphore(value: 0)
     // Pipeline-thread only.
@@ -101,7 +102,7 @@ public final class Pipeline: @unchecked Sendable {
                         try Migrator(schema: settings.schema, logger: logger).migrate(try PGConnection(settings.postgresURL))
                         migrated = true
                     }
-                    let s = try PostgresSink(conninfo: settings.postgresURL, schema: settings.schema)
+                    let s = try PostgresSink(conninfo: settings.postgresURL, schema: settings.schema, statementTimeout: settings.statementTimeout)
                     if runner != nil {
                         runner!.apply(try s.loadOperatorInputs())
                         inputsLoadedAt = clock.now
@@ -110,7 +111,7 @@ public final class Pipeline: @unchecked Sendable {
                     if readPosition == nil { readPosition = try startPosition(s, runner: &runner) }
                     sink = s
                     backoff.reset()
-                    postgresReachable.store(true, ordering: .releasing)
+                    health.withLock { $0 = $0.afterConnecting }
                     metrics.postgresConnected.set(to: 1)
                     lastContact = clock.now
                     if outageStart == nil {
@@ -193,6 +194,7 @@ public final class Pipeline: @unchecked Sendable {
                         written = try isolate(&isolation!, batch: &batch, sink: activeSink)
                         isolation = nil
                     }
+                    health.withLock { $0 = .writing }
                     runner?.committed(batch)
                     if let r = runner { metrics.vehiclesHolding.set(to: Double(r.detection.vehiclesHolding)) }
                     // With detection, the spool keeps what a replay from the snapshot needs.
@@ -223,6 +225,7 @@ public final class Pipeline: @unchecked Sendable {
                     do {
                         try activeSink.ping()
                         lastContact = clock.now
+                        if batch.isEmpty { health.withLock { $0 = .writing } }
                     } catch {
                         sink = nil
                         noteFailure(error, outageStart: &outageStart, now: clock.now)
@@ -419,7 +422,7 @@ public final class Pipeline: @unchecked Sendable {
     private func noteFailure(_ error: PGError, outageStart: inout ContinuousClock.Instant?, now: ContinuousClock.Instant) {
         metrics.postgresErrors.increment()
         metrics.postgresConnected.set(to: 0)
-        postgresReachable.store(false, ordering: .releasing)
+        health.withLock { $0 = $0.after(error, nowNanos: WallClock.nowNanos()) }
         if outageStart == nil { outageStart = now }
         // One line per distinct error, repeated once a minute while it lasts: enough at 3 a.m.
         let message = error.description

@@ -23,14 +23,19 @@ public struct PipelineSettings: Sendable {
     public var snapshotInterval: Duration
     /// Operators' edits are re-read this often even without a notification.
     public var operatorInputsReload: Duration
+    /// `statement_timeout` for fleetd's session unless the connection string sets one; zero: none.
+    /// A write blocked by a lock or an overloaded server then fails, is retried, and `/readyz` says so.
+    public var statementTimeout: Duration
 
     public init(
         postgresURL: String = "", schema: String = "public", batchSize: Int = 5000,
         batchDelay: Duration = .milliseconds(100), limits: PayloadLimits = PayloadLimits(),
         spoolSyncInterval: Duration = .seconds(1), shutdownTimeout: Duration = .seconds(10),
         migrate: Bool = true, detection: Bool = true, reorderWindow: Duration = .seconds(10),
-        snapshotInterval: Duration = .seconds(30), operatorInputsReload: Duration = .seconds(30)
+        snapshotInterval: Duration = .seconds(30), operatorInputsReload: Duration = .seconds(30),
+        statementTimeout: Duration = .seconds(30)
     ) {
+        self.statementTimeout = statementTimeout
         self.detection = detection
         self.reorderWindow = reorderWindow
         self.snapshotInterval = snapshotInterval

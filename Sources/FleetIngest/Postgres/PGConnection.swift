@@ -17,9 +17,25 @@ public struct PGError: Error, CustomStringConvertible, Sendable {
 public final class PGConnection {
     private let conn: OpaquePointer
 
+    /// Settings a daemon needs that libpq leaves off: a connect that gives up (10 s unless
+    /// PGCONNECT_TIMEOUT says otherwise) and TCP keepalives, so a vanished server or a dropped route
+    /// is noticed in about a minute instead of the kernel's two hours. The URI or conninfo overrides
+    /// each of them (`?connect_timeout=…&keepalives_idle=…`).
+    static func defaultParameters(environment: [String: String] = ProcessInfo.processInfo.environment) -> [(String, String)] {
+        var out = [("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3")]
+        if environment["PGCONNECT_TIMEOUT"] == nil { out.append(("connect_timeout", "10")) }
+        return out
+    }
+
     /// Connects with a libpq URI or conninfo string; empty means libpq's defaults and PG* variables.
     public init(_ conninfo: String) throws(PGError) {
-        guard let c = PQconnectdb(conninfo) else {
+        // The defaults come before `dbname`, which libpq expands: what the URI says wins.
+        let pairs = Self.defaultParameters() + [("dbname", conninfo)]
+        let keywords = pairs.map { strdup($0.0) }, values = pairs.map { strdup($0.1) }
+        defer { keywords.forEach { free($0) }; values.forEach { free($0) } }
+        let keywordList: [UnsafePointer<CChar>?] = keywords.map { UnsafePointer($0) } + [nil]
+        let valueList: [UnsafePointer<CChar>?] = values.map { UnsafePointer($0) } + [nil]
+        guard let c = PQconnectdbParams(keywordList, valueList, 1) else {
             throw PGError(message: "libpq could not allocate a connection", connectionLost: true)
         }
         guard PQstatus(c) == CONNECTION_OK else {

@@ -30,8 +30,13 @@ final class PostgresSink {
     private var rejectedCopy = CopyTextEncoder()
 
     /// Connects, selects the schema and prepares the per-session staging tables.
-    init(conninfo: String, schema: String) throws(PGError) {
+    init(conninfo: String, schema: String, statementTimeout: Duration = .zero) throws(PGError) {
         db = try PGConnection(conninfo)
+        // A statement_timeout from the connection string (options=-c …) or the role wins.
+        let ms = Pipeline.milliseconds(statementTimeout)
+        if ms > 0, try db.exec("SHOW statement_timeout").string(0, 0) == "0" {
+            try db.exec("SET statement_timeout = \(ms)")
+        }
         let quoted = PGConnection.quoteIdentifier(schema)
         try db.exec("""
             SET search_path TO \(quoted);

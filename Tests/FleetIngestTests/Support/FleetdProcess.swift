@@ -69,6 +69,20 @@ final class FleetdProcess {
         return p.terminationStatus
     }
 
+    /// SIGTERM, then the exit status if fleetd ended within `seconds`; nil (and SIGKILL) if it did not.
+    func terminate(within seconds: Double) -> Int32? {
+        guard let p = process else { return nil }
+        p.terminate()
+        let end = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while p.isRunning && ContinuousClock.now < end { usleep(50_000) }
+        if p.isRunning {
+            kill9()
+            return nil
+        }
+        process = nil
+        return p.terminationStatus
+    }
+
     var isRunning: Bool { process?.isRunning ?? false }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
