@@ -79,6 +79,35 @@ extension OnTheTestStack {
             #expect(try Checksum(of: db) == Checksum(of: first + second))
         }
 
+        /// The connection drops after COMMIT was sent and the commit went through: on reconnect fleetd
+        /// reads the checkpoint and does not write that batch again.
+        @Test func aCommitWhoseAnswerWasLostIsNotWrittenTwice() throws {
+            let db = try TestDatabase()
+            defer { db.drop() }
+            #expect(try runFleetd(["migrate", "--postgres-url", db.url]).status == 0)
+            let pgPort = try #require(URLComponents(string: db.url)?.port)
+            let proxy = try CommitDroppingProxy(targetPort: pgPort)
+            defer { proxy.close() }
+            let fleetd = FleetdProcess(database: db)
+            fleetd.postgresURL = db.url.replacingOccurrences(of: ":\(pgPort)/", with: ":\(proxy.port)/")
+            try fleetd.startReady()
+            let first = Traffic.readings(count: 1_000, vehicles: 5, prefix: "ac")
+            try Traffic.publish(first)
+            #expect(try eventually { try db.count("SELECT count(*) FROM readings") == 1_000 })
+            proxy.arm()
+            var second = Traffic.readings(count: 2_000, vehicles: 5, prefix: "ac2")
+            for i in 0..<10 { second.append(Traffic.Message(topic: "fleet/ac9/telemetry", payload: Array("broken \(i)".utf8))) }
+            try Traffic.publish(second)
+            #expect(eventually { proxy.commitsCut == 1 }, "the proxy must have cut a COMMIT")
+            #expect(try eventually { try db.count("SELECT count(*) FROM readings") == 3_000 })
+            #expect(try eventually { try db.count("SELECT count(*) FROM rejected_messages") == 10 })
+            #expect(eventually { fleetd.log.contains("not writing it again") }, "log:\n\(fleetd.log.suffix(2000))")
+            #expect(fleetd.metric("fleetd_readings_duplicate_total") == 0, "nothing was written a second time")
+            #expect(fleetd.terminate() == 0)
+            #expect(try Checksum(of: db) == Checksum(of: first + second))
+            #expect(try db.count("SELECT count(*) FROM rejected_messages") == 10)
+        }
+
         @Test func aStopWithPostgresDownKeepsTheSpoolForTheNextStart() throws {
             let db = try TestDatabase()
             defer { db.drop() }

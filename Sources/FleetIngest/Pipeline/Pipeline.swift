@@ -74,6 +74,26 @@ public final class Pipeline: @unchecked Sendable {
         var notificationsCheckedAt = clock.now
         // A batch PostgreSQL refused, being written in pieces until the refused rows stand alone.
         var isolation: RefusalIsolation?
+        // The checkpoint known to be committed: a batch ending beyond it is not in PostgreSQL yet.
+        var committedPosition: UInt64?
+
+        /// After `batch` committed: detectors, spool, metrics, and a clean batch.
+        func committed(_ written: PostgresSink.Written, started: ContinuousClock.Instant) {
+            health.withLock { $0 = .writing }
+            committedPosition = batch.endPosition
+            runner?.committed(batch)
+            if let r = runner { metrics.vehiclesHolding.set(to: Double(r.detection.vehiclesHolding)) }
+            // With detection, the spool keeps what a replay from the snapshot needs.
+            spool.release(upTo: runner?.snapshotPosition ?? batch.endPosition)
+            lastContact = clock.now
+            record(written, batch: batch, commitTime: clock.now - started, vehicles: &vehicles)
+            batch.removeAll()
+            if let began = outageStart {
+                logger.notice("PostgreSQL writes resumed", metadata: ["outage_seconds": "\(Self.seconds(clock.now - began))"])
+                outageStart = nil
+                lastLoggedError = nil
+            }
+        }
 
         metrics.spoolCapacityBytes.set(to: Double(spool.capacity))
         while true {
@@ -108,7 +128,20 @@ public final class Pipeline: @unchecked Sendable {
                         inputsLoadedAt = clock.now
                         metrics.operatorInputLoads.increment()
                     }
-                    if readPosition == nil { readPosition = try startPosition(s, runner: &runner) }
+                    if readPosition == nil {
+                        readPosition = try startPosition(s, runner: &runner)
+                        committedPosition = readPosition
+                    } else if !batch.isEmpty, let known = committedPosition, batch.endPosition > known,
+                              let stored = try s.checkpoint(spoolID: spool.spoolID), stored >= batch.endPosition {
+                        // The connection dropped after COMMIT was sent, and it did commit: do not write
+                        // the batch again (the rows' keys would keep it single, but every reading of it
+                        // would count as a duplicate and the commit would be done twice).
+                        logger.notice("the connection dropped after a batch's COMMIT, which went through; not writing it again",
+                                      metadata: ["checkpoint": "\(stored)"])
+                        isolation = nil
+                        committed(PostgresSink.Written(readingsInserted: batch.decoded.readings.count, duplicates: 0,
+                                                       rejected: batch.rejected.count, vehiclesAdded: 0), started: clock.now)
+                    }
                     sink = s
                     backoff.reset()
                     health.withLock { $0 = $0.afterConnecting }
@@ -194,19 +227,7 @@ public final class Pipeline: @unchecked Sendable {
                         written = try isolate(&isolation!, batch: &batch, sink: activeSink)
                         isolation = nil
                     }
-                    health.withLock { $0 = .writing }
-                    runner?.committed(batch)
-                    if let r = runner { metrics.vehiclesHolding.set(to: Double(r.detection.vehiclesHolding)) }
-                    // With detection, the spool keeps what a replay from the snapshot needs.
-                    spool.release(upTo: runner?.snapshotPosition ?? batch.endPosition)
-                    lastContact = clock.now
-                    record(written, batch: batch, commitTime: clock.now - started, vehicles: &vehicles)
-                    batch.removeAll()
-                    if let began = outageStart {
-                        logger.notice("PostgreSQL writes resumed", metadata: ["outage_seconds": "\(Self.seconds(clock.now - began))"])
-                        outageStart = nil
-                        lastLoggedError = nil
-                    }
+                    committed(written, started: started)
                 } catch where isolation == nil && error.disposition == .isolate {
                     // Not the connection: the rows. Isolate them now, on the same connection.
                     logger.warning("PostgreSQL refused a batch for a reason a retry will not cure; writing it in pieces to isolate the refused rows in dead_letters",

@@ -25,9 +25,12 @@ final class FleetdProcess {
         self.extraArgs = extraArgs
     }
 
+    /// Where fleetd connects, when not straight to the test database (a proxy in between).
+    var postgresURL: String?
+
     var arguments: [String] {
         ["run", "--mqtt-url", mqttURL, "--client-id", clientID,
-         "--postgres-url", database.url, "--admin-addr", "127.0.0.1:\(adminPort)", "--spool-path", spoolPath,
+         "--postgres-url", postgresURL ?? database.url, "--admin-addr", "127.0.0.1:\(adminPort)", "--spool-path", spoolPath,
          "--spool-size", "64MiB", "--mqtt-session-expiry", "120s", "--log-level", "info"] + extraArgs
     }
 

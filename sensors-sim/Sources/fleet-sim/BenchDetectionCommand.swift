@@ -14,6 +14,7 @@ struct BenchDetectionCommand: ParsableCommand {
     @Option(help: "Simulated days.") var days: Double = 0.5
     @Option(help: "Seconds each stage runs at least.") var seconds: Double = 3
     @Option(help: "Reporting period while moving, seconds (trackers send every 1–30 s).") var movingPeriod: Double = 10
+    @Flag(help: "Run the detectors without the scenario's maintenance plans (what the plans cost, by difference).") var noPlans = false
 
     func run() throws {
         var config = NamedScenario.realistic.config(seed: 1, vehicles: vehicles, days: days)
@@ -21,7 +22,8 @@ struct BenchDetectionCommand: ParsableCommand {
         let traffic = DetectionBench.traffic(config)
         let sim = FleetSimulation(config: config)
         let capacities = Dictionary(uniqueKeysWithValues: sim.specs.map { ($0.id, $0.tankL) })
-        let results = DetectionBench.run(messages: traffic.messages, readings: traffic.readings, capacities: capacities, minSeconds: seconds)
+        let results = DetectionBench.run(messages: traffic.messages, readings: traffic.readings, capacities: capacities,
+                                         book: noPlans ? nil : InProcessEvaluation.book(sim), minSeconds: seconds)
         print("one core, \(traffic.readings.count) readings of \(vehicles) vehicles × \(days) d (realistic, every \(movingPeriod) s while moving)")
         let json = JSONEncoder()
         let plist = PropertyListEncoder()

@@ -32,12 +32,13 @@ public enum DetectionBench {
     }
 
     public static func run(messages: [(topic: String, payload: [UInt8])], readings: [(Reading, Int64)],
-                           capacities: [String: Double], minSeconds: Double = 2) -> [Result] {
+                           capacities: [String: Double], book: MaintenanceBook? = nil, minSeconds: Double = 2) -> [Result] {
         let decode = DecoderBench.measure(minSeconds) { DecoderBench.decodeAll(messages) }
         let configs = capacities.mapValues { VehicleConfig(capacityL: $0) }
         let detect = DecoderBench.measure(minSeconds) {
             var fleet = FleetDetection(windowMs: 10_000)
             fleet.setConfigs(configs)
+            if let book { fleet.setMaintenance(book, raised: []) }
             var events: [DetectionEvent] = []
             for (r, at) in readings {
                 _ = fleet.ingest(r, arrivalMs: at, into: &events)
@@ -47,7 +48,7 @@ public enum DetectionBench {
         }
         return [
             Result(name: "PayloadDecoder (decode only)", readingsPerSecond: decode),
-            Result(name: "FleetDetection (every detector)", readingsPerSecond: detect),
+            Result(name: book == nil ? "FleetDetection (no maintenance plans)" : "FleetDetection (every detector, plans)", readingsPerSecond: detect),
         ]
     }
 
