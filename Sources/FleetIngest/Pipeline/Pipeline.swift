@@ -280,8 +280,7 @@ public final class Pipeline: @unchecked Sendable {
                     var payload: [UInt8] = []
                     if case .message(let record)? = spool.read(at: span.position) { payload = Array(record.payload) }
                     let refusal = isolation.lastRefusal
-                    try sink.deadLetter(message: span, payload: payload, spoolID: spool.spoolID,
-                                        refusal: PGError(message: refusal?.message ?? "refused", sqlState: refusal?.sqlState, connectionLost: false))
+                    try sink.deadLetter(message: span, payload: payload, spoolID: spool.spoolID, refusal: refusal)
                     metrics.deadLetter(sqlState: refusal?.sqlState)
                     logger.error("PostgreSQL refused a message's rows; kept in dead_letters, everything else commits", metadata: [
                         "topic": "\(span.topic)", "spool_position": "\(span.position)",
@@ -289,8 +288,7 @@ public final class Pipeline: @unchecked Sendable {
                     ])
                 case .deadLetterEvent(let i):
                     let refusal = isolation.lastRefusal
-                    try sink.deadLetter(event: batch.events[i], index: i, batchEnd: batch.endPosition, spoolID: spool.spoolID,
-                                        refusal: PGError(message: refusal?.message ?? "refused", sqlState: refusal?.sqlState, connectionLost: false))
+                    try sink.deadLetter(event: batch.events[i], index: i, batchEnd: batch.endPosition, spoolID: spool.spoolID, refusal: refusal)
                     metrics.deadLetter(sqlState: refusal?.sqlState)
                     logger.error("PostgreSQL refused an event row; kept in dead_letters, the readings commit", metadata: [
                         "table": "\(EventRows.row(batch.events[i]).table)", "sqlstate": "\(refusal?.sqlState ?? "none")",

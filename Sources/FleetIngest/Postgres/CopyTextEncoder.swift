@@ -118,10 +118,15 @@ struct CopyTextEncoder {
     mutating func bytea(_ data: UnsafeRawBufferPointer) {
         separate()
         bytes.append(contentsOf: [0x5C, 0x5C, UInt8(ascii: "x")])
+        Self.hexDigits(data, into: &bytes)
+    }
+
+    /// Bytes as lowercase hex digits: the body of PostgreSQL's bytea hex format.
+    static func hexDigits(_ data: some Sequence<UInt8>, into out: inout [UInt8]) {
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
         for b in data {
-            bytes.append(hex[Int(b >> 4)])
-            bytes.append(hex[Int(b & 0x0F)])
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 0x0F)])
         }
     }
 }
