@@ -1,4 +1,4 @@
--- fleetd schema, version 1: every table of the contract (CONTRACT.md §3) plus the ingest
+-- fleetd schema, version 1: every table of README's Reference plus the ingest
 -- checkpoint. Runs inside one transaction under fleetd's migration lock.
 
 CREATE TABLE readings (

@@ -2,7 +2,7 @@ import FleetCore
 import FleetSim
 import Testing
 
-/// Maintenance alerts (contract §3 `maintenance_alerts`): each level at its crossing with the
+/// Maintenance alerts (`maintenance_alerts`): each level at its crossing with the
 /// trigger the ground truth uses, intervals restarted by service records, zero base without one.
 @Suite struct MaintenanceBookTests {
     static let day: Int64 = 86_400_000

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Ingest throughput, measured in one run on the same queued messages (issue "Ingest core"):
+# Ingest throughput, measured in one run on the same queued messages:
 #   broker alone     mosquitto_sub (QoS 1, persistent session) -> /dev/null
 #   naive pipe       mosquitto_sub -> psql \copy into a one-column table (no index)
 #   fleetd           broker -> fleetd -> PostgreSQL readings (primary key in place), exactly once,

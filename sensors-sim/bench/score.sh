@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Detection quality end to end (issue 4): per scenario, a fresh private mosquitto + PostgreSQL,
+# Detection quality end to end: per scenario, a fresh private mosquitto + PostgreSQL,
 # the real fleetd, `fleet-sim scenario` publishing over MQTT, then `fleet-sim score --side-by-side`:
 # fleetd's fuel_transactions / anomalies / maintenance_alerts against the truth file, next to a
 # Traccar-style naive detector run over the same stored readings.

@@ -1,4 +1,4 @@
-/// What the fuel detector reports: contract §3 `fuel_transactions` and fuel `anomalies`.
+/// What the fuel detector reports: `fuel_transactions` and fuel `anomalies` (README, Reference).
 ///
 /// Plain values so the pipeline can write them in the same transaction as the readings that caused them.
 public enum FuelEvent: Sendable, Equatable {
@@ -24,7 +24,7 @@ public struct FuelTransaction: Sendable, Equatable {
     public var odometerKm: Double?
     public var lat: Double?
     public var lon: Double?
-    /// Refuels only: since the previous refuel (contract §3); nil when there was none or no odometer.
+    /// Refuels only: since the previous refuel (README, Reference: `fuel_transactions`); nil when there was none or no odometer.
     public var distanceKm: Double?
     public var fuelUsedL: Double?
     public var kmPerL: Double?

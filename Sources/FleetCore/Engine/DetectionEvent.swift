@@ -1,4 +1,4 @@
-/// Everything detection reports, as rows for contract §3's tables.
+/// Everything detection reports, as rows for fleetd's event tables (README, Reference).
 public enum DetectionEvent: Sendable, Equatable {
     case transaction(FuelTransaction)
     case anomaly(Anomaly)

@@ -1,4 +1,4 @@
-/// A flag on one reading or a short run (contract §3 `anomalies`): one per incident.
+/// A flag on one reading or a short run (`anomalies`, README Reference): one per incident.
 public struct Anomaly: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable, CaseIterable {
         case fuelDrain = "fuel_drain"

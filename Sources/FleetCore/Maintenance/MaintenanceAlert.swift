@@ -1,4 +1,4 @@
-/// A plan's level falling due (contract §3 `maintenance_alerts`): raised once per interval and level.
+/// A plan's level falling due (`maintenance_alerts`, README Reference): raised once per interval and level.
 public struct MaintenanceAlert: Sendable, Equatable, Codable {
     public enum Trigger: String, Sendable, Codable {
         case distance

@@ -1,4 +1,4 @@
-/// One `maintenance_plans` row (contract §3), as operators wrote it.
+/// One `maintenance_plans` row (README, Reference), as operators wrote it.
 public struct MaintenancePlanRow: Sendable, Equatable, Codable {
     public var id: Int64
     /// nil: the plan applies to every vehicle.

@@ -1,4 +1,4 @@
-/// One `service_records` row (contract §3): a service done, which starts a new plan interval.
+/// One `service_records` row (README, Reference): a service done, which starts a new plan interval.
 public struct ServiceRecordRow: Sendable, Equatable, Codable {
     public var id: Int64
     public var vehicleID: String

@@ -2,7 +2,7 @@ import FleetCore
 import Foundation
 import Prometheus
 
-/// Every metric fleetd exposes, registered once at start (names per CONTRACT.md §4).
+/// Every metric fleetd exposes, registered once at start (README, Metrics: dashboards and alerts depend on these names).
 public final class FleetMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
 

@@ -5,7 +5,7 @@ import FleetSim
 struct ScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
-        abstract: "Compare what fleetd wrote (contract §3) with a scenario's truth.",
+        abstract: "Compare what fleetd wrote (its event tables) with a scenario's truth.",
         discussion: """
             A detection matches a true event of the same kind and vehicle when its time (or interval)
             overlaps the true interval widened by --tolerance on both sides (clock_skew also by the skew).

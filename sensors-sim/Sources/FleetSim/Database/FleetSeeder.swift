@@ -1,6 +1,6 @@
 import FleetIngest
 
-/// Seeds the operator inputs of contract §3 (`vehicles`, `maintenance_plans`, `service_records`)
+/// Seeds the operator inputs (`vehicles`, `maintenance_plans`, `service_records`)
 /// for a scenario, naming only contract columns. Re-running replaces the simulator's own rows.
 public enum FleetSeeder {
     public static func seed(_ sim: FleetSimulation, into conn: PGConnection) throws(PGError) {

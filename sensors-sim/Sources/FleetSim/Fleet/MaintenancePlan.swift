@@ -1,4 +1,4 @@
-/// A maintenance plan as seeded into `maintenance_plans` (contract §3).
+/// A maintenance plan as seeded into `maintenance_plans`.
 public struct MaintenancePlan: Sendable, Equatable {
     /// nil = every vehicle.
     public var vehicleID: String?

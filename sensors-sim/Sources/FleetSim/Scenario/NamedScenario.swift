@@ -1,4 +1,4 @@
-/// The named scenarios of issue 3. Rates are per vehicle-day.
+/// The named scenarios. Rates are per vehicle-day.
 public enum NamedScenario: String, CaseIterable, Sendable {
     case clean, realistic, sloshHeavy = "slosh-heavy", faultySensors = "faulty-sensors", backlog
 

@@ -1,4 +1,4 @@
-/// One event fleetd wrote (contract §3), reduced to what scoring needs. Times are epoch ms.
+/// One event fleetd wrote (README, Reference: tables), reduced to what scoring needs. Times are epoch ms.
 public struct DetectedEvent: Sendable, Equatable {
     /// `refuel`/`drain` for fuel transactions, the anomaly kind for anomalies, `maintenance` for alerts.
     public var kind: String

@@ -1,6 +1,6 @@
 import FleetIngest
 
-/// Reads fleetd's outputs (contract §3) for the vehicles and span of a truth file.
+/// Reads fleetd's outputs (the event tables of README, Reference) for the vehicles and span of a truth file.
 /// Missing tables read as empty (fleetd may not have created or filled them yet).
 public enum DetectedLoader {
     public static func load(from conn: PGConnection, truth: TruthFile, notes: inout [String]) throws(PGError) -> [DetectedEvent] {

@@ -1,4 +1,4 @@
-/// The baseline of issue 4: each level against the previous one with a fixed threshold, the way
+/// The naive baseline: each level against the previous one with a fixed threshold, the way
 /// Traccar's `fuelIncreaseThreshold` / `fuelDropThreshold` work. No smoothing, no window, no motion.
 /// One per vehicle; feed it that vehicle's levels in device-time order.
 public struct NaiveFuelDetector: Sendable {

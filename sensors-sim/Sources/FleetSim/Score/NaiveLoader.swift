@@ -20,7 +20,7 @@ public enum NaiveLoader {
         let end = (truth.endMs ?? truth.events.map(\.endMs).max() ?? 0) + 32 * 86_400_000
         try conn.exec("BEGIN READ ONLY")
         do throws(PGError) {
-            // fuel_pct only counts when the tank size is known, as in fleetd (contract §2).
+            // fuel_pct only counts when the tank size is known, as in fleetd (README, Reference: payloads).
             try conn.exec("""
                 DECLARE naive_levels NO SCROLL CURSOR FOR
                 SELECT r.vehicle_id, \(PGConnection.epochMilliseconds("r.ts")),

@@ -33,7 +33,7 @@ public struct TruthEvent: Sendable, Equatable {
     }
 }
 
-/// Truth kinds. Anomaly kinds use the names of contract §3's `anomalies.kind`.
+/// Truth kinds. Anomaly kinds use the names of fleetd's `anomalies.kind`.
 public enum TruthKind: String, Sendable, CaseIterable, Codable {
     case refuel, drain, maintenance
     case fuelDropout = "fuel_dropout"
