@@ -1,5 +1,4 @@
 import FleetCore
-import Logging
 
 /// The pipeline's side of detection: feeds `FleetDetection` from decoded batches, advances its
 /// clock when the stream idles, takes snapshots, and restores them at start.
@@ -14,18 +13,20 @@ struct DetectionRunner {
     let snapshotInterval: Duration
     /// Position of the last committed snapshot: the spool is kept from here for replay.
     private(set) var snapshotPosition: UInt64?
-    private var lastSnapshotAt = ContinuousClock.now
+    private var lastSnapshotAt: ContinuousClock.Instant
     /// The operators' inputs last applied: a restore keeps them, so replay and the first reload
     /// interval after a start run with the vehicles' tanks, thresholds and maintenance plans.
-    private var inputs: OperatorInputs?
+    private(set) var inputs: OperatorInputs?
 
-    init(windowMs: Int64, snapshotInterval: Duration) {
+    init(windowMs: Int64, snapshotInterval: Duration, now: ContinuousClock.Instant) {
         detection = FleetDetection(windowMs: windowMs)
         self.snapshotInterval = snapshotInterval
+        lastSnapshotAt = now
     }
 
-    /// Restores stored states. States that do not decode (written by an incompatible version) start afresh.
-    mutating func restore(_ stored: StoredDetection, logger: Logger) {
+    /// Restores stored states and returns how many could not be used: those (written by an
+    /// incompatible version or with another reorder window) start afresh.
+    mutating func restore(_ stored: StoredDetection, now: ContinuousClock.Instant) -> Int {
         var states: [String: VehicleState] = [:]
         var unreadable = 0
         for (id, bytes) in stored.states {
@@ -35,14 +36,11 @@ struct DetectionRunner {
                 unreadable += 1
             }
         }
-        if unreadable > 0 {
-            logger.warning("some stored detector states could not be used (another fleetd version or reorder window); those vehicles start afresh",
-                           metadata: ["vehicles": "\(unreadable)"])
-        }
         detection = FleetDetection(windowMs: detection.windowMs, restoring: states, clockMs: stored.snapshot?.clockMs ?? .min)
         if let inputs { apply(inputs) }
         snapshotPosition = stored.snapshot?.position
-        lastSnapshotAt = .now
+        lastSnapshotAt = now
+        return unreadable
     }
 
     mutating func apply(_ inputs: OperatorInputs) {
@@ -112,9 +110,9 @@ struct DetectionRunner {
     }
 
     /// After a commit: the snapshot it carried, if any, is now where a replay would start.
-    mutating func committed(_ batch: IngestBatch) {
+    mutating func committed(_ batch: IngestBatch, now: ContinuousClock.Instant) {
         guard let s = batch.snapshot else { return }
         snapshotPosition = s.position
-        lastSnapshotAt = .now
+        lastSnapshotAt = now
     }
 }

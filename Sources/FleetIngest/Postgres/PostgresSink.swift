@@ -12,6 +12,8 @@ final class PostgresSink {
         var anomalies = 0
         var alerts = 0
 
+        static let none = Written(readingsInserted: 0, duplicates: 0, rejected: 0, vehiclesAdded: 0)
+
         /// Adds what another transaction of the same batch wrote.
         mutating func add(_ o: Written) {
             readingsInserted += o.readingsInserted
@@ -33,7 +35,7 @@ final class PostgresSink {
     init(conninfo: String, schema: String, statementTimeout: Duration = .zero) throws(PGError) {
         db = try PGConnection(conninfo)
         // A statement_timeout from the connection string (options=-c …) or the role wins.
-        let ms = Pipeline.milliseconds(statementTimeout)
+        let ms = IngestStateMachine.milliseconds(statementTimeout)
         if ms > 0, try db.exec("SHOW statement_timeout").string(0, 0) == "0" {
             try db.exec("SET statement_timeout = \(ms)")
         }
