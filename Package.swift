@@ -44,7 +44,8 @@ let package = Package(
             path: "sql",
             
             sources: ["Migrations.swift"],
-            resources: [.embedInCode("001_init.sql"), .embedInCode("002_detection.sql"), .embedInCode("003_dead_letters.sql")],
+            resources: [.embedInCode("001_init.sql"), .embedInCode("002_detection.sql"), .embedInCode("003_dead_letters.sql"),
+                        .embedInCode("004_operator_ranges.sql")],
             swiftSettings: strict
         ),
         .target(

@@ -21,16 +21,19 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var options: SettingsOptions
     @Flag(name: .customLong("no-migrate"), help: "Do not apply pending migrations at start.")
     var noMigrate = false
+    @Flag(name: .customLong("spool-reset"), help: "If the spool file is damaged, rename it to <path>.damaged-<time> (never delete it) and start with an empty spool.")
+    var spoolReset = false
 
     func run() async throws {
         var config = try await options.resolve()
         config.pipeline.migrate = !noMigrate
+        config.spoolReset = spoolReset
         let logger = bootstrapLogging(config)
         do {
             try await Daemon.run(config: config, version: fleetdVersion, logger: logger)
         } catch let error as StartupError {
             logger.critical("\(error.description)")
-            throw ExitCode(1)
+            throw ExitCode(error.exitCode)
         }
     }
 }

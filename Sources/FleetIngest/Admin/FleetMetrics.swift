@@ -26,6 +26,7 @@ public final class FleetMetrics: Sendable {
     let postgresErrors: Counter
     let vehiclesTracked: Gauge
     let operatorInputLoads: Counter
+    let operatorRowsInvalid: [String: Counter]
     let vehiclesHolding: Gauge
     let deadLettersLost: Counter
     let fuelTransactions: [String: Counter]
@@ -77,6 +78,11 @@ public final class FleetMetrics: Sendable {
         deadLettersLost = r.makeCounter(descriptor: .fleet("fleetd_dead_letters_lost_total", "Refused messages or event rows that dead_letters refused too (logged, then skipped)."))
         vehiclesHolding = r.makeGauge(descriptor: .fleet("fleetd_detector_vehicles_holding", "Vehicles whose latest readings wait out the reorder window, not yet fed to the detectors (as of the last commit)."))
         operatorInputLoads = r.makeCounter(descriptor: .fleet("fleetd_operator_inputs_loads_total", "Times vehicles, maintenance_plans and service_records were read (at start, when notified of an edit, and every 30 s)."))
+        var invalid: [String: Counter] = [:]
+        for table in ["vehicles", "maintenance_plans", "service_records"] {
+            invalid[table] = r.makeCounter(descriptor: .fleet("fleetd_operator_rows_invalid_total", "Operators' rows skipped because a value is out of range (each counted once until it changes); their vehicles run on defaults."), labels: [("table", table)])
+        }
+        operatorRowsInvalid = invalid
         var fuel: [String: Counter] = [:]
         for kind in ["refuel", "drain"] {
             fuel[kind] = r.makeCounter(descriptor: .fleet("fleetd_fuel_transactions_total", "Fuel transactions detected, by kind."), labels: [("kind", kind)])

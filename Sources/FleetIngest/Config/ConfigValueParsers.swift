@@ -3,17 +3,23 @@ import Foundation
 /// Parsers for the text forms settings take in flags, environment and the config file.
 /// Each returns nil when the text is not of its form.
 enum ConfigValueParsers {
-    /// `250ms`, `10s`, `5m`, `2h`, `7d`, or a plain number of seconds.
+    /// `250ms`, `10s`, `5m`, `2h`, `7d`, or a plain number of seconds; nil beyond a century (a
+    /// conversion to whole milliseconds that cannot trap).
     static func duration(_ text: String) -> Duration? {
         let t = text.trimmingCharacters(in: .whitespaces)
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
-        for (suffix, scale) in units where t.hasSuffix(suffix) {
-            guard let v = Double(t.dropLast(suffix.count)), v.isFinite, v >= 0 else { return nil }
-            return .milliseconds(Int64((v * scale * 1000).rounded()))
+        var number = Substring(t), scale = 1.0
+        if let (suffix, s) = units.first(where: { t.hasSuffix($0.0) }) {
+            number = t.dropLast(suffix.count)
+            scale = s
         }
-        guard let v = Double(t), v.isFinite, v >= 0 else { return nil }
-        return .milliseconds(Int64((v * 1000).rounded()))
+        guard let v = Double(number), v.isFinite, v >= 0, v * scale <= maxDurationSeconds,
+              let ms = Int64(exactly: (v * scale * 1000).rounded())
+        else { return nil }
+        return .milliseconds(ms)
     }
+
+    static let maxDurationSeconds = 100 * 365.25 * 86_400
 
     /// `256MiB`, `1GiB`, `512KiB`, `64MB`, or a plain number of bytes.
     static func size(_ text: String) -> UInt64? {
@@ -24,7 +30,8 @@ enum ConfigValueParsers {
         ]
         for (suffix, scale) in units where t.hasSuffix(suffix) {
             guard let v = Double(t.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), v.isFinite, v > 0 else { return nil }
-            return UInt64(v * Double(scale))
+            // Beyond 2^64 bytes is no size: nil, not a trap.
+            return UInt64(exactly: (v * Double(scale)).rounded(.down))
         }
         return UInt64(t)
     }

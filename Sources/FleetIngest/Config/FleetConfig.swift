@@ -15,6 +15,8 @@ public struct FleetConfig: Sendable {
     public var spoolSize: UInt64
     /// Fraction of the spool above which /readyz fails.
     public var spoolHighWater: Double
+    /// `run --spool-reset`: move a damaged spool file aside instead of refusing to start.
+    public var spoolReset = false
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
 

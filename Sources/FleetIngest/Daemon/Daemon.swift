@@ -8,8 +8,7 @@ import ServiceLifecycle
 public enum Daemon {
     public static func run(config: FleetConfig, version: String, logger: Logger) async throws {
         logger.info("fleetd starting", metadata: config.summary.merging(["version": "\(version)"]) { a, _ in a })
-        let spool = try Spool(path: config.spoolPath, capacity: config.spoolSize,
-                              maxStoredPayload: config.pipeline.limits.maxBytes + 1)
+        let spool = try openSpool(config, logger: logger)
         if spool.capacity != (config.spoolSize + 7) & ~7 {
             logger.warning("spool keeps its previous size until drained", metadata: ["capacity": "\(spool.capacity)"])
         }
@@ -53,5 +52,22 @@ public enum Daemon {
             logger: logger))
         try await group.run()
         logger.info("fleetd stopped")
+    }
+
+    /// The spool, or a startup error that says what is wrong with it; with `--spool-reset` a damaged
+    /// spool file is moved aside (never deleted) and an empty one takes its place.
+    static func openSpool(_ config: FleetConfig, logger: Logger) throws -> Spool {
+        func open() throws -> Spool {
+            try Spool(path: config.spoolPath, capacity: config.spoolSize, maxStoredPayload: config.pipeline.limits.maxBytes + 1)
+        }
+        do {
+            return try open()
+        } catch let damaged as Spool.DamagedSpool {
+            guard damaged.isSpoolFile, config.spoolReset else { throw StartupError(damaged.description, exitCode: 2) }
+            let aside = try Spool.moveAside(path: config.spoolPath)
+            logger.warning("damaged spool file moved aside; starting with an empty spool (what it held that was not yet in PostgreSQL is not replayed)",
+                           metadata: ["damaged": "\(damaged)", "moved_to": "\(aside)"])
+            return try open()
+        }
     }
 }

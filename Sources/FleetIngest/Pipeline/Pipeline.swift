@@ -21,6 +21,8 @@ public final class Pipeline: @unchecked Sendable {
     // Pipeline-thread only.
     private var lastLoggedError: String?
     private var lastLoggedAt: ContinuousClock.Instant?
+    /// Operators' rows skipped at the last load: each is logged and counted when it first appears.
+    private var invalidRows = Set<InvalidOperatorRow>()
 
     public init(spool: Spool, settings: PipelineSettings, metrics: FleetMetrics, logger: Logger) {
         self.spool = spool
@@ -112,8 +114,9 @@ public final class Pipeline: @unchecked Sendable {
                     let s = try PostgresSink(conninfo: settings.postgresURL, schema: settings.schema, statementTimeout: settings.statementTimeout)
                     var c = IngestStateMachine.Connected(released: spool.releasedPosition, head: spool.headPosition)
                     if plan.loadInputs {
-                        c.inputs = try s.loadOperatorInputs()
-                        metrics.operatorInputLoads.increment()
+                        let inputs = try s.loadOperatorInputs()
+                        loaded(inputs)
+                        c.inputs = inputs
                     }
                     if plan.resume != .none { c.checkpoint = try s.checkpoint(spoolID: spool.spoolID) }
                     if plan.resume == .start && settings.detection { c.stored = try s.loadDetection(spoolID: spool.spoolID) }
@@ -169,7 +172,7 @@ public final class Pipeline: @unchecked Sendable {
             case .reloadInputs:
                 action = onSink { s throws(PGError) in
                     let inputs = try s.loadOperatorInputs()
-                    metrics.operatorInputLoads.increment()
+                    loaded(inputs)
                     return machine.inputsLoaded(inputs, at: .now())
                 }
             case .checkNotified:
@@ -200,6 +203,19 @@ public final class Pipeline: @unchecked Sendable {
                 return
             }
         }
+    }
+
+    /// Counts a load of the operators' inputs and names each skipped row once.
+    private func loaded(_ inputs: OperatorInputs) {
+        metrics.operatorInputLoads.increment()
+        let now = Set(inputs.invalid)
+        for row in inputs.invalid where !invalidRows.contains(row) {
+            metrics.operatorRowsInvalid[row.table]?.increment()
+            logger.warning("operator row skipped: a value is out of range; detection uses defaults for it until the row is fixed", metadata: [
+                "table": "\(row.table)", "key": "\(row.key)", "columns": "\(row.columns.joined(separator: ","))",
+            ])
+        }
+        invalidRows = now
     }
 
     /// What the state machine wants the operator to know: logs, metrics and `/readyz`.

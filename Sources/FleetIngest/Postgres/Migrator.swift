@@ -45,6 +45,23 @@ public struct Migrator {
             logger.info("applied migration", metadata: ["migration": "\(m.name)", "schema": "\(schema)"])
             newlyApplied.append(m.version)
         }
+        try warnAboutUnvalidatedRanges(db)
         return newlyApplied
+    }
+
+    /// A range constraint left NOT VALID means rows that were there before it break it: fleetd skips
+    /// them at load (and names each), and says here what ends that.
+    private func warnAboutUnvalidatedRanges(_ db: PGConnection) throws(PGError) {
+        let r = try db.exec("""
+            SELECT conrelid::regclass::text, conname FROM pg_constraint
+            WHERE NOT convalidated AND contype = 'c' AND conname LIKE '%\\_range' AND connamespace = to_regnamespace(current_schema())
+            ORDER BY 1, 2
+            """)
+        for i in 0..<r.rowCount {
+            guard let table = r.string(i, 0), let name = r.string(i, 1) else { continue }
+            logger.warning("rows of an operator table break a range constraint and are skipped at load (the log names each); fix them, then validate the constraint", metadata: [
+                "table": "\(table)", "constraint": "\(name)", "then": "ALTER TABLE \(table) VALIDATE CONSTRAINT \(name)",
+            ])
+        }
     }
 }

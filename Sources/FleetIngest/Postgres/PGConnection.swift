@@ -138,8 +138,9 @@ public final class PGConnection {
 
     /// Quotes an identifier (schema, table) for SQL text.
     /// SQL for a timestamptz column as Unix epoch milliseconds (bigint).
+    /// NULL for `infinity` and `-infinity`, which have no epoch and would fail the whole query.
     public static func epochMilliseconds(_ column: String) -> String {
-        "(extract(epoch FROM \(column)) * 1000)::bigint"
+        "CASE WHEN isfinite(\(column)) THEN (extract(epoch FROM \(column)) * 1000)::bigint END"
     }
 
     public static func quoteIdentifier(_ name: String) -> String {

@@ -75,13 +75,25 @@ extension PostgresSink {
             SELECT vehicle_id, tank_capacity_l, fuel_refuel_min_l, fuel_drain_min_l, fuel_trigger_l, fuel_idle_burn_lph,
                    fuel_max_burn_per_km_l, fuel_stuck_min_km, fuel_settle_after_motion_s FROM vehicles
             """)
+        typealias R = OperatorValueRanges
         for i in 0..<v.rowCount {
             guard let id = v.string(i, 0) else { continue }
+            var check = OperatorValueCheck()
             let o = FuelThresholdOverrides(
-                refuelMinL: v.double(i, 2), drainMinL: v.double(i, 3), triggerL: v.double(i, 4), idleBurnLph: v.double(i, 5),
-                maxBurnPerKmL: v.double(i, 6), stuckMinDistanceKm: v.double(i, 7),
-                settleAfterMotionMs: v.double(i, 8).map { Int64($0 * 1000) })
-            let c = VehicleConfig(capacityL: v.double(i, 1).flatMap { $0 > 0 ? $0 : nil }, overrides: o)
+                refuelMinL: check.value(v.double(i, 2), "fuel_refuel_min_l", in: R.volumeL),
+                drainMinL: check.value(v.double(i, 3), "fuel_drain_min_l", in: R.volumeL),
+                triggerL: check.value(v.double(i, 4), "fuel_trigger_l", in: R.volumeL),
+                idleBurnLph: check.value(v.double(i, 5), "fuel_idle_burn_lph", in: R.idleBurnLph),
+                maxBurnPerKmL: check.value(v.double(i, 6), "fuel_max_burn_per_km_l", in: R.burnPerKmL),
+                stuckMinDistanceKm: check.positive(v.double(i, 7), "fuel_stuck_min_km", in: R.distanceKm),
+                settleAfterMotionMs: check.milliseconds(seconds: v.double(i, 8), "fuel_settle_after_motion_s", in: R.settleAfterMotionS))
+            // A capacity of 0 has always meant "unknown", like NULL.
+            let capacity = v.double(i, 1) == 0 ? nil : check.value(v.double(i, 1), "tank_capacity_l", in: R.volumeL)
+            guard check.isValid else {
+                inputs.invalid.append(InvalidOperatorRow(table: "vehicles", key: id, columns: check.invalid))
+                continue
+            }
+            let c = VehicleConfig(capacityL: capacity, overrides: o)
             if c != VehicleConfig() { inputs.configs[id] = c }
         }
         let epoch = PGConnection.epochMilliseconds
@@ -91,18 +103,36 @@ extension PostgresSink {
             """)
         for i in 0..<p.rowCount {
             guard let id = p.int(i, 0), let service = p.string(i, 2) else { continue }
-            inputs.plans.append(MaintenancePlanRow(
-                id: id, vehicleID: p.string(i, 1), service: service, intervalKm: p.double(i, 3),
-                intervalDays: p.int(i, 4).map { Int($0) }, intervalEngineHours: p.double(i, 5), noticeKm: p.double(i, 6),
-                noticeDays: p.int(i, 7).map { Int($0) }, createdAtMs: p.int(i, 8) ?? 0))
+            var check = OperatorValueCheck()
+            let plan = MaintenancePlanRow(
+                id: id, vehicleID: p.string(i, 1), service: service,
+                intervalKm: check.positive(p.double(i, 3), "interval_km", in: R.distanceKm),
+                intervalDays: check.integer(p.int(i, 4), "interval_days", in: R.intervalDays),
+                intervalEngineHours: check.positive(p.double(i, 5), "interval_engine_hours", in: R.engineHours),
+                noticeKm: check.value(p.double(i, 6), "notice_km", in: R.distanceKm),
+                noticeDays: check.integer(p.int(i, 7), "notice_days", in: R.noticeDays),
+                createdAtMs: check.required(p.int(i, 8), "created_at") ?? 0)
+            guard check.isValid else {
+                inputs.invalid.append(InvalidOperatorRow(table: "maintenance_plans", key: String(id), columns: check.invalid))
+                continue
+            }
+            inputs.plans.append(plan)
         }
         let r = try db.exec("""
             SELECT id, vehicle_id, service, \(epoch("performed_at")), odometer_km, engine_hours FROM service_records
             """)
         for i in 0..<r.rowCount {
-            guard let id = r.int(i, 0), let vehicle = r.string(i, 1), let service = r.string(i, 2), let at = r.int(i, 3) else { continue }
-            inputs.records.append(ServiceRecordRow(id: id, vehicleID: vehicle, service: service, performedAtMs: at,
-                                                   odometerKm: r.double(i, 4), engineHours: r.double(i, 5)))
+            guard let id = r.int(i, 0), let vehicle = r.string(i, 1), let service = r.string(i, 2) else { continue }
+            var check = OperatorValueCheck()
+            let record = ServiceRecordRow(
+                id: id, vehicleID: vehicle, service: service, performedAtMs: check.required(r.int(i, 3), "performed_at") ?? 0,
+                odometerKm: check.value(r.double(i, 4), "odometer_km", in: R.distanceKm),
+                engineHours: check.value(r.double(i, 5), "engine_hours", in: R.engineHours))
+            guard check.isValid else {
+                inputs.invalid.append(InvalidOperatorRow(table: "service_records", key: String(id), columns: check.invalid))
+                continue
+            }
+            inputs.records.append(record)
         }
         let a = try db.exec("SELECT vehicle_id, plan_id, level, interval_key FROM maintenance_alerts WHERE plan_id IS NOT NULL")
         for i in 0..<a.rowCount {
@@ -130,4 +160,14 @@ struct OperatorInputs {
     var plans: [MaintenancePlanRow] = []
     var records: [ServiceRecordRow] = []
     var raised: Set<MaintenanceAlert.Key> = []
+    /// Rows skipped because a value is out of range: their vehicles run on defaults.
+    var invalid: [InvalidOperatorRow] = []
+}
+
+/// An operator's row that was skipped, and why.
+struct InvalidOperatorRow: Hashable {
+    var table: String
+    /// The row's key: `vehicle_id`, or the plan's or record's `id`.
+    var key: String
+    var columns: [String]
 }

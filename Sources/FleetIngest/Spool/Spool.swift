@@ -9,11 +9,21 @@ import Foundation
 /// `released` once PostgreSQL has committed everything before it. Both live in the mapped
 /// header, so after `kill -9` the page cache still holds every message the callback copied.
 public final class Spool: @unchecked Sendable {
-    static let magic: UInt64 = 0x4C50_5354_4545_4C46  // "FLEETSPL"
-    static let version: UInt32 = 1
-    static let headerSize = 4096
-    static let headOffset = 64
-    static let releasedOffset = 128
+    /// An existing spool file that cannot be trusted; `run --spool-reset` moves it aside.
+    public struct DamagedSpool: Error, CustomStringConvertible {
+        public var path: String
+        var problem: SpoolHeader.Problem
+        /// The file starts like a spool file: only such a file is ever moved aside.
+        public var isSpoolFile: Bool
+
+        public var description: String {
+            guard isSpoolFile else { return "\(path) is not a fleetd spool file (\(problem.explanation)); point --spool-path elsewhere" }
+            return "spool file \(path) is damaged: \(problem.explanation). Messages in it that were not yet in PostgreSQL cannot be read. "
+                + "Move it aside (keep it for inspection), or start once with --spool-reset, which renames it to \(path).damaged-<time> and starts with an empty spool"
+        }
+    }
+
+    static let headerSize = SpoolHeader.size
 
     public let path: String
     public let capacity: UInt64
@@ -55,7 +65,15 @@ public final class Spool: @unchecked Sendable {
         var actualCapacity = capacity
         var fresh = st.st_size == 0
         if !fresh {
-            let existing = try Self.readHeader(fd: fd, path: path)
+            let existing: SpoolHeader
+            do {
+                existing = try Self.readHeader(fd: fd, fileSize: UInt64(st.st_size))
+            } catch {
+                var magic: UInt64 = 0
+                let isSpoolFile = pread(fd, &magic, 8, 0) == 8 && magic == SpoolHeader.magic
+                Glibc.close(fd)
+                throw DamagedSpool(path: path, problem: error, isSpoolFile: isSpoolFile)
+            }
             if existing.capacity != capacity {
                 if existing.head == existing.released {
                     fresh = true  // empty: safe to resize
@@ -66,10 +84,21 @@ public final class Spool: @unchecked Sendable {
         }
         let length = Self.headerSize + Int(actualCapacity)
         if fresh {
-            guard ftruncate(fd, 0) == 0, ftruncate(fd, off_t(length)) == 0 else {
+            guard ftruncate(fd, 0) == 0 else {
                 Glibc.close(fd)
-                throw StartupError("cannot size spool file \(path) to \(length) bytes: \(String(cString: strerror(errno)))")
+                throw StartupError("cannot size spool file \(path): \(String(cString: strerror(errno)))")
             }
+        }
+        // Every block of the ring on disk now: a full disk fails here, with a clear line, instead of
+        // as a SIGBUS in the MQTT callback when a page of a sparse file is first written.
+        // (An existing file too, in case an older fleetd left it sparse; where the file system lacks
+        // fallocate, glibc's fallback writes only bytes that read as zero, so data is kept.)
+        let rc = posix_fallocate(fd, 0, off_t(length))
+        if rc != 0 {
+            if fresh { ftruncate(fd, 0) }
+            Glibc.close(fd)
+            throw StartupError("cannot allocate the spool file \(path) (\(length) bytes): \(String(cString: strerror(rc))); "
+                + (rc == ENOSPC ? "free disk space or lower --spool-size" : "check the file system holding --spool-path"))
         }
         guard let mapped = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), mapped != MAP_FAILED else {
             Glibc.close(fd)
@@ -81,28 +110,38 @@ public final class Spool: @unchecked Sendable {
         self.capacity = actualCapacity
         if fresh {
             memset(mapped, 0, Self.headerSize)
-            mapped.storeBytes(of: Self.magic, toByteOffset: 0, as: UInt64.self)
-            mapped.storeBytes(of: Self.version, toByteOffset: 8, as: UInt32.self)
+            mapped.storeBytes(of: SpoolHeader.magic, toByteOffset: 0, as: UInt64.self)
+            mapped.storeBytes(of: SpoolHeader.version, toByteOffset: 8, as: UInt32.self)
             mapped.storeBytes(of: actualCapacity, toByteOffset: 16, as: UInt64.self)
             let id = UUID().uuidString.lowercased()
-            _ = id.utf8CString.withUnsafeBufferPointer { memcpy(mapped + 24, $0.baseAddress!, min($0.count, 37)) }
+            _ = id.utf8CString.withUnsafeBufferPointer { memcpy(mapped + SpoolHeader.idOffset, $0.baseAddress!, min($0.count, SpoolHeader.idLength + 1)) }
             msync(mapped, Self.headerSize, MS_SYNC)
         }
-        self.spoolID = String(cString: (mapped + 24).assumingMemoryBound(to: CChar.self))
-        head = UnsafeAtomic(at: (mapped + Self.headOffset).assumingMemoryBound(to: UInt64.AtomicRepresentation.self))
-        released = UnsafeAtomic(at: (mapped + Self.releasedOffset).assumingMemoryBound(to: UInt64.AtomicRepresentation.self))
+        self.spoolID = String(cString: (mapped + SpoolHeader.idOffset).assumingMemoryBound(to: CChar.self))
+        head = UnsafeAtomic(at: (mapped + SpoolHeader.headOffset).assumingMemoryBound(to: UInt64.AtomicRepresentation.self))
+        released = UnsafeAtomic(at: (mapped + SpoolHeader.releasedOffset).assumingMemoryBound(to: UInt64.AtomicRepresentation.self))
     }
 
-    private static func readHeader(fd: Int32, path: String) throws -> (capacity: UInt64, head: UInt64, released: UInt64) {
-        var header = [UInt8](repeating: 0, count: 136)
-        guard pread(fd, &header, header.count, 0) == header.count else {
-            throw StartupError("spool file \(path) is truncated; move it aside to start with an empty spool")
+    private static func readHeader(fd: Int32, fileSize: UInt64) throws(SpoolHeader.Problem) -> SpoolHeader {
+        var header = [UInt8](repeating: 0, count: SpoolHeader.checkedLength)
+        let n = pread(fd, &header, header.count, 0)
+        let checked = header.withUnsafeBytes { SpoolHeader.check(UnsafeRawBufferPointer(rebasing: $0[0..<max(0, n)]), fileSize: fileSize) }
+        return try checked.get()
+    }
+
+
+    /// Renames a damaged spool file to `<path>.damaged-<UTC time>`, never deleting it, and returns the new name.
+    public static func moveAside(path: String) throws -> String {
+        var t = time(nil)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        let stamp = String(format: "%04d%02d%02dT%02d%02d%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                           parts.tm_hour, parts.tm_min, parts.tm_sec)
+        let aside = "\(path).damaged-\(stamp)"
+        guard rename(path, aside) == 0 else {
+            throw StartupError("cannot move the damaged spool file \(path) aside: \(String(cString: strerror(errno)))")
         }
-        func u64(_ at: Int) -> UInt64 { header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt64.self) } }
-        guard u64(0) == magic else {
-            throw StartupError("\(path) is not a fleetd spool file; point --spool-path elsewhere")
-        }
-        return (u64(16), u64(headOffset), u64(releasedOffset))
+        return aside
     }
 
     deinit {
