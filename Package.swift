@@ -16,7 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.8.0"),
@@ -45,7 +45,8 @@ let package = Package(
             
             sources: ["Migrations.swift"],
             resources: [.embedInCode("001_init.sql"), .embedInCode("002_detection.sql"), .embedInCode("003_dead_letters.sql"),
-                        .embedInCode("004_operator_ranges.sql")],
+                        .embedInCode("004_operator_ranges.sql"),
+                        .embedInCode("005_rejected_per_message.sql")],
             swiftSettings: strict
         ),
         .target(

@@ -36,3 +36,9 @@ bash deploy/check.sh
 
 echo "== testing"
 swift test -c release --scratch-path .build/tests -Xswiftc -enable-testing --skip-build "$@"
+
+# The parsers of outside bytes under libFuzzer, a minute each (FUZZ_SECONDS); not when a filter picks tests.
+if [ $# -eq 0 ]; then
+    echo "== fuzzing"
+    bash Tests/Fuzz/run.sh "${FUZZ_SECONDS:-60}"
+fi

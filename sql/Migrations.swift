@@ -12,5 +12,6 @@ public enum Migrations {
         Migration(version: 2, name: "002_detection.sql", sql: String(decoding: PackageResources._02_detection_sql, as: UTF8.self)),
         Migration(version: 3, name: "003_dead_letters.sql", sql: String(decoding: PackageResources._03_dead_letters_sql, as: UTF8.self)),
         Migration(version: 4, name: "004_operator_ranges.sql", sql: String(decoding: PackageResources._04_operator_ranges_sql, as: UTF8.self)),
+        Migration(version: 5, name: "005_rejected_per_message.sql", sql: String(decoding: PackageResources._05_rejected_per_message_sql, as: UTF8.self)),
     ]
 }

@@ -82,10 +82,15 @@ struct JSONCursor {
         guard peek() == UInt8(ascii: "\"") else { throw unexpected() }
         pos += 1
         let start = pos
+        var nonASCII = false
         while pos < base.count {
             let b = base[pos]
             if b == UInt8(ascii: "\"") {
                 pos += 1
+                // JSON is UTF-8: a string that is not is refused, never stored with its bytes replaced.
+                if nonASCII, String(validating: UnsafeBufferPointer(rebasing: base[start..<(pos - 1)]), as: UTF8.self) == nil {
+                    throw error("invalid UTF-8 in string")
+                }
                 return .raw(start..<(pos - 1))
             }
             if b == UInt8(ascii: "\\") {
@@ -93,6 +98,7 @@ struct JSONCursor {
                 return .decoded(try readEscapedString())
             }
             if b < 0x20 { throw error("control character in string") }
+            if b >= 0x80 { nonASCII = true }
             pos += 1
         }
         throw error("unterminated string")
@@ -105,7 +111,8 @@ struct JSONCursor {
             pos += 1
             switch b {
             case UInt8(ascii: "\""):
-                return String(decoding: bytes, as: UTF8.self)
+                guard let s = String(validating: bytes, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
+                return s
             case UInt8(ascii: "\\"):
                 guard let e = peek() else { throw error("unterminated string") }
                 pos += 1

@@ -29,6 +29,7 @@ struct Run: AsyncParsableCommand {
         config.pipeline.migrate = !noMigrate
         config.spoolReset = spoolReset
         let logger = bootstrapLogging(config)
+        for warning in config.secretWarnings(commandLine: options.flags) { logger.warning("\(warning)") }
         do {
             try await Daemon.run(config: config, version: fleetdVersion, logger: logger)
         } catch let error as StartupError {
@@ -87,6 +88,8 @@ struct SettingsOptions: ParsableArguments {
     @Option(help: "How often detector state is stored; a restart replays at most this much (default 30s).") var snapshotInterval: String?
     @Option(help: "How long shutdown waits for PostgreSQL before leaving the rest for replay (default 10s).") var shutdownTimeout: String?
     @Option(help: "statement_timeout for fleetd's PostgreSQL session unless the URL sets one (default 30s; 0s: none). A write blocked longer is retried and /readyz reports it.") var postgresStatementTimeout: String?
+    @Option(help: "Refused messages stored per vehicle and minute in rejected_messages; beyond, only the metrics count them (default 30; 0: none stored).") var rejectBudget: String?
+    @Option(help: "rejected_messages rows older than this are deleted, a few thousand at a time (default 14d; 0s: kept).") var rejectedRetention: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
     @Option(help: "text or json (default text).") var logFormat: String?
 
@@ -101,6 +104,7 @@ struct SettingsOptions: ParsableArguments {
             ("batch-size", batchSize), ("batch-delay", batchDelay), ("max-payload-bytes", maxPayloadBytes),
             ("max-readings", maxReadings), ("reorder-window", reorderWindow), ("shutdown-timeout", shutdownTimeout),
             ("detection", detection), ("snapshot-interval", snapshotInterval), ("postgres-statement-timeout", postgresStatementTimeout),
+            ("reject-budget", rejectBudget), ("rejected-retention", rejectedRetention),
             ("log-level", logLevel), ("log-format", logFormat),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { k, v in v.map { (k, $0) } })

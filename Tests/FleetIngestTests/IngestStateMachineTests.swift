@@ -209,4 +209,19 @@ import Testing
         #expect(w.machine.readPosition == w.head)
         #expect(w.reports.contains { if case .checkpointBeyondHead = $0 { true } else { false } })
     }
+
+    @Test func aRefusedSnapshotsVehiclesGoIntoTheNextOne() {
+        let w = IngestWorld(settings: Self.settings(batchSize: 500))
+        for (i, v) in ["v1", "v2", "v3"].enumerated() { w.publish(v, ts: Int64(i * 1000)) }
+        w.refuseSnapshots = true
+        w.runUntilCommitted()
+        #expect(w.reports.contains { if case .snapshotRefused = $0 { true } else { false } })
+        #expect(w.snapshotPosition == nil, "nothing stored a snapshot yet")
+        w.refuseSnapshots = false
+        w.publish("v9", ts: 10_000)
+        w.advance(.seconds(2))
+        w.run(limit: 5_000) { $0.commits.last?.batch.snapshot?.position == $0.head }
+        let stored = Set(w.commits.compactMap(\.batch.snapshot).last?.states.map(\.vehicleID) ?? [])
+        #expect(stored.isSuperset(of: ["v1", "v2", "v3", "v9"]), "stored: \(stored)")
+    }
 }

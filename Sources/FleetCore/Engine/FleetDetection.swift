@@ -107,6 +107,12 @@ public struct FleetDetection: Sendable {
 
     public var hasChanges: Bool { !changedSlots.isEmpty }
 
+    /// A snapshot taken with `takeChanged()` was not stored: its vehicles go into the next one again
+    /// (else their stored states would stay behind until they change once more).
+    public mutating func markChanged(_ vehicleIDs: some Sequence<String>) {
+        for id in vehicleIDs { if let slot = slots[id] { markChanged(slot) } }
+    }
+
     /// Whether any vehicle has readings waiting in the reorder window.
     public var isHolding: Bool { !holding.isEmpty }
 

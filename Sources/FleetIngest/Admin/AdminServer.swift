@@ -32,17 +32,35 @@ public struct AdminServer: Service {
         self.onBound = onBound
     }
 
+    /// Connections open at once; at the cap a new one closes the oldest.
+    static let maxConnections = 64
+    /// A connection that sends nothing for this long is closed.
+    static let idleTimeout = TimeAmount.seconds(10)
+    /// Requests are a line and a few headers: far below NIO's 80 KB default.
+    static let decoderLimits: NIOHTTPDecoderLimitConfiguration = {
+        var l = NIOHTTPDecoderLimitConfiguration()
+        l.maxHeaderFieldSize = 8 * 1024
+        l.maxHeaderListSize = 16 * 1024
+        l.maxHeaderFieldCount = 64
+        return l
+    }()
+
     public func run() async throws {
         let router = self.router
+        let connections = AdminConnections(cap: Self.maxConnections)
         let channel: any Channel
         do {
             channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 64)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                        try channel.pipeline.syncOperations.addHandler(AdminHandler(router: router))
+                    connections.admit(channel)
+                    return channel.eventLoop.makeCompletedFuture {
+                        let ops = channel.pipeline.syncOperations
+                        try ops.addHandler(IdleStateHandler(readTimeout: Self.idleTimeout))
+                        try ops.configureHTTPServerPipeline(withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
+                                                            withDecoderLimitConfiguration: Self.decoderLimits)
+                        try ops.addHandler(AdminHandler(router: router))
                     }
                 }
                 .bind(host: host, port: port).get()
@@ -65,6 +83,15 @@ private final class AdminHandler: ChannelInboundHandler {
     private var request: HTTPRequestHead?
 
     init(router: @escaping AdminServer.Router) { self.router = router }
+
+    /// Nothing read for the idle timeout: the connection goes.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {

@@ -26,6 +26,7 @@ public final class FleetMetrics: Sendable {
     let postgresErrors: Counter
     let vehiclesTracked: Gauge
     let operatorInputLoads: Counter
+    let rejectionsOverBudget: Counter
     let operatorRowsInvalid: [String: Counter]
     let vehiclesHolding: Gauge
     let deadLettersLost: Counter
@@ -48,7 +49,7 @@ public final class FleetMetrics: Sendable {
         readingsLate = r.makeCounter(descriptor: .fleet("fleetd_readings_late_total", "Readings older than the reorder window: stored but not fed to detectors."))
         var rejected: [RejectReason: Counter] = [:]
         for reason in RejectReason.allCases {
-            rejected[reason] = r.makeCounter(descriptor: .fleet("fleetd_readings_rejected_total", "Messages or readings refused, by reason; each is a row in rejected_messages."), labels: [("reason", reason.rawValue)])
+            rejected[reason] = r.makeCounter(descriptor: .fleet("fleetd_readings_rejected_total", "Readings (or whole messages) refused, by reason; each refused message is one row in rejected_messages, within the per-vehicle budget."), labels: [("reason", reason.rawValue)])
         }
         readingsRejected = rejected
         impossibleValues = r.makeCounter(descriptor: .fleet("fleetd_impossible_values_total", "Physically impossible values dropped from otherwise kept readings."))
@@ -78,6 +79,7 @@ public final class FleetMetrics: Sendable {
         deadLettersLost = r.makeCounter(descriptor: .fleet("fleetd_dead_letters_lost_total", "Refused messages or event rows that dead_letters refused too (logged, then skipped)."))
         vehiclesHolding = r.makeGauge(descriptor: .fleet("fleetd_detector_vehicles_holding", "Vehicles whose latest readings wait out the reorder window, not yet fed to the detectors (as of the last commit)."))
         operatorInputLoads = r.makeCounter(descriptor: .fleet("fleetd_operator_inputs_loads_total", "Times vehicles, maintenance_plans and service_records were read (at start, when notified of an edit, and every 30 s)."))
+        rejectionsOverBudget = r.makeCounter(descriptor: .fleet("fleetd_rejections_over_budget_total", "Refused messages not stored in rejected_messages because their vehicle's budget per minute was spent (their reasons still count in fleetd_readings_rejected_total)."))
         var invalid: [String: Counter] = [:]
         for table in ["vehicles", "maintenance_plans", "service_records"] {
             invalid[table] = r.makeCounter(descriptor: .fleet("fleetd_operator_rows_invalid_total", "Operators' rows skipped because a value is out of range (each counted once until it changes); their vehicles run on defaults."), labels: [("table", table)])

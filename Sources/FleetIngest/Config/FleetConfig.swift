@@ -29,7 +29,7 @@ public struct FleetConfig: Sendable {
         public var got: String?
         public var description: String {
             let env = "FLEETD_" + key.uppercased().replacingOccurrences(of: "-", with: "_")
-            let value = got.map { ", got '\($0)'" } ?? ""
+            let value = got.map { ", got '\(Redaction.text($0))'" } ?? ""
             return "invalid \(key) (--\(key), \(env) or config file): expected \(expected)\(value)"
         }
     }
@@ -94,7 +94,9 @@ public struct FleetConfig: Sendable {
             detection: try await source.onOff("detection", default: true),
             reorderWindow: try await source.duration("reorder-window", default: .seconds(10)),
             snapshotInterval: try await source.duration("snapshot-interval", default: .seconds(30)),
-            statementTimeout: try await source.duration("postgres-statement-timeout", default: .seconds(30)))
+            statementTimeout: try await source.duration("postgres-statement-timeout", default: .seconds(30)),
+            rejectBudget: try await source.int("reject-budget", default: 30, range: 0...1_000_000),
+            rejectedRetention: try await source.duration("rejected-retention", default: .seconds(14 * 86_400)))
         // mosquitto hands a `$share` group's messages round-robin: each instance would see part of
         // every vehicle's stream and the instances' detector states would overwrite each other.
         if pipeline.detection, let shared = mqtt.topics.first(where: { $0.hasPrefix("$share/") }) {
@@ -135,17 +137,20 @@ public struct FleetConfig: Sendable {
         ]
     }
 
-    /// Hides a password in a URI (`postgresql://u:secret@h`) or conninfo (`password=secret`).
+    /// The connection string for a log line: libpq's defaults named, any password hidden.
     public static func redactedConninfo(_ s: String) -> String {
-        if s.isEmpty { return "(libpq defaults)" }
-        var out = s
-        if let scheme = out.range(of: "://"), let at = out[scheme.upperBound...].firstIndex(of: "@"),
-            let colon = out[scheme.upperBound..<at].firstIndex(of: ":")
-        {
-            out.replaceSubrange(out.index(after: colon)..<at, with: "<hidden>")
+        s.isEmpty ? "(libpq defaults)" : Redaction.text(s)
+    }
+
+    /// Warnings about how secrets are given: on the command line (any local user reads argv) or over
+    /// plain `mqtt://`.
+    public func secretWarnings(commandLine flags: [String: String]) -> [String] {
+        var out: [String] = []
+        for key in ["postgres-url", "mqtt-url"] where flags[key].map(Redaction.hasPassword) ?? false {
+            out.append("a password is on the command line (--\(key)), where every local user can read it; use PGPASSWORD, ~/.pgpass, --mqtt-password-file or the config file")
         }
-        if let r = out.range(of: #"password=\S+"#, options: .regularExpression) {
-            out.replaceSubrange(r, with: "password=<hidden>")
+        if mqtt.password != nil && !mqtt.tls {
+            out.append("the MQTT password goes to the broker in clear text over mqtt://; use mqtts://")
         }
         return out
     }

@@ -109,6 +109,11 @@ struct DetectionRunner {
         batch.endPosition = position
     }
 
+    /// The snapshot attached to a batch was not stored with it: its vehicles are written with the next one.
+    mutating func snapshotDropped(_ snapshot: DetectorSnapshot) {
+        detection.markChanged(snapshot.states.map(\.vehicleID))
+    }
+
     /// After a commit: the snapshot it carried, if any, is now where a replay would start.
     mutating func committed(_ batch: IngestBatch, now: ContinuousClock.Instant) {
         guard let s = batch.snapshot else { return }

@@ -3,18 +3,25 @@ import FleetCore
 /// Everything one PostgreSQL transaction writes: the readings and refusals decoded from a run
 /// of spool records, and the spool position after the last of them.
 struct IngestBatch {
+    /// One row per refused message, however many of its readings were refused: a flood of
+    /// `[{},{},…]` costs one row, not one per object.
     struct RejectedRow {
         var receivedAtNanos: Int64
         var topic: String
+        /// The first refusal's reason and detail.
         var reason: RejectReason
         var detail: String
-        /// The refused bytes, cut to 4 KiB as the contract stores them.
+        /// The refused reading's bytes when it was the message's only refusal, else the message's;
+        /// cut to 4 KiB.
         var payload: [UInt8]
-        /// Where it came from: the message's spool position and the refusal's index within it
-        /// (the index is part of the row's content key; the position is recorded for operators).
+        /// Where it came from: the message's spool position (recorded for operators).
         var position: UInt64
-        var item: Int
+        /// Readings (or the whole message) refused, and their distinct reasons, first few.
+        var readingsRefused: Int
+        var reasons: [RejectReason]
     }
+
+    static let reasonsKept = 5
 
     /// One spooled message of the batch: where its rows lie in `decoded.readings` and `rejected`
     /// (up to these ends), so a refused batch can be written message by message.
@@ -42,6 +49,10 @@ struct IngestBatch {
     var snapshot: DetectorSnapshot?
     /// Readings too late for the reorder window (stored, not detected on).
     var late = 0
+    /// Every refusal by reason, stored row or not: the metrics stay exact.
+    var refusals: [RejectReason: Int] = [:]
+    /// Refused messages whose row the per-vehicle budget did not store.
+    var overBudget = 0
     /// Spool position just past the last record in this batch.
     var endPosition: UInt64 = 0
     /// Monotonic time the first record entered the batch.
@@ -60,11 +71,13 @@ struct IngestBatch {
         ticks.removeAll()
         snapshot = nil
         late = 0
+        refusals.removeAll(keepingCapacity: true)
+        overBudget = 0
         openedAt = nil
     }
 
-    /// Decodes one spooled message into the batch.
-    mutating func add(_ record: SpoolRecord, decoder: PayloadDecoder, now: ContinuousClock.Instant) {
+    /// Decodes one spooled message into the batch; its refusals become one row if `budget` allows.
+    mutating func add(_ record: SpoolRecord, decoder: PayloadDecoder, now: ContinuousClock.Instant, budget: inout RejectionBudget) {
         if openedAt == nil { openedAt = now }
         messages += 1
         endPosition = record.next
@@ -76,19 +89,27 @@ struct IngestBatch {
             decoder.decode(topic: record.topic, payload: record.payload, into: &decoded)
         }
         for _ in readingsBefore..<decoded.readings.count { receivedAtNanos.append(record.receivedAtNanos) }
-        for (item, rejection) in decoded.rejections[rejectionsBefore...].enumerated() {
-            let bytes: UnsafeRawBufferPointer
-            if let r = rejection.range {
-                bytes = UnsafeRawBufferPointer(rebasing: record.payload[r])
+        let refused = decoded.rejections[rejectionsBefore...]
+        if let first = refused.first {
+            for r in refused { refusals[r.reason, default: 0] += 1 }
+            if budget.allows(topic: record.topic, receivedAtMs: record.receivedAtNanos / 1_000_000) {
+                var reasons: [RejectReason] = []
+                for r in refused where !reasons.contains(r.reason) && reasons.count < Self.reasonsKept { reasons.append(r.reason) }
+                let bytes: UnsafeRawBufferPointer
+                if refused.count == 1, let range = first.range {
+                    bytes = UnsafeRawBufferPointer(rebasing: record.payload[range])
+                } else {
+                    bytes = record.payload
+                }
+                rejected.append(RejectedRow(
+                    receivedAtNanos: record.receivedAtNanos, topic: record.topic, reason: first.reason, detail: first.detail,
+                    payload: Array(bytes.prefix(Self.rejectedPayloadLimit)), position: record.position,
+                    readingsRefused: refused.count, reasons: reasons))
             } else {
-                bytes = record.payload
+                overBudget += 1
             }
-            rejected.append(RejectedRow(
-                receivedAtNanos: record.receivedAtNanos, topic: record.topic, reason: rejection.reason,
-                detail: rejection.detail, payload: Array(bytes.prefix(Self.rejectedPayloadLimit)),
-                position: record.position, item: item))
+            decoded.rejections.removeSubrange(rejectionsBefore...)
         }
-        decoded.rejections.removeSubrange(rejectionsBefore...)
         spans.append(MessageSpan(position: record.position, receivedAtNanos: record.receivedAtNanos, topic: record.topic,
                                  readingsEnd: decoded.readings.count, rejectedEnd: rejected.count))
     }

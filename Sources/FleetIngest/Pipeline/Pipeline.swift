@@ -184,6 +184,11 @@ public final class Pipeline: @unchecked Sendable {
                     try s.ping()
                     return machine.pinged(at: .now())
                 }
+            case .trimRejected(let age):
+                action = onSink { s throws(PGError) in
+                    let rows = try s.trimRejected(olderThan: age)
+                    return machine.trimmed(rows, at: .now())
+                }
             case .sleep(let duration):
                 housekeeping()
                 sleep(duration)
@@ -268,6 +273,8 @@ public final class Pipeline: @unchecked Sendable {
             health.withLock { $0 = .writing }
         case .inputsReloaded:
             logger.debug("operator inputs reloaded")
+        case .trimmed(let rows):
+            logger.info("old rejected_messages rows deleted", metadata: ["rows": "\(rows)", "older_than": "\(settings.rejectedRetention)"])
         }
     }
 
@@ -292,7 +299,8 @@ public final class Pipeline: @unchecked Sendable {
             case .maintenance(let m): metrics.maintenanceAlerts[m.level.rawValue]?.increment()
             }
         }
-        for row in batch.rejected { metrics.readingsRejected[row.reason]?.increment() }
+        for (reason, n) in batch.refusals { metrics.readingsRejected[reason]?.increment(by: Int64(n)) }
+        metrics.rejectionsOverBudget.increment(by: Int64(batch.overBudget))
         let committedAt = WallClock.nowNanos()
         for (i, r) in batch.decoded.readings.enumerated() {
             metrics.ingestLatencySeconds.recordNanoseconds(max(0, committedAt - batch.receivedAtNanos[i]))

@@ -26,6 +26,10 @@ public struct PipelineSettings: Sendable {
     /// `statement_timeout` for fleetd's session unless the connection string sets one; zero: none.
     /// A write blocked by a lock or an overloaded server then fails, is retried, and `/readyz` says so.
     public var statementTimeout: Duration
+    /// Refused messages stored per vehicle and minute in `rejected_messages`; beyond, metrics only.
+    public var rejectBudget: Int
+    /// `rejected_messages` rows older than this are deleted, a few thousand at a time; zero: kept.
+    public var rejectedRetention: Duration
 
     public init(
         postgresURL: String = "", schema: String = "public", batchSize: Int = 5000,
@@ -33,8 +37,10 @@ public struct PipelineSettings: Sendable {
         spoolSyncInterval: Duration = .seconds(1), shutdownTimeout: Duration = .seconds(10),
         migrate: Bool = true, detection: Bool = true, reorderWindow: Duration = .seconds(10),
         snapshotInterval: Duration = .seconds(30), operatorInputsReload: Duration = .seconds(30),
-        statementTimeout: Duration = .seconds(30)
+        statementTimeout: Duration = .seconds(30), rejectBudget: Int = 30, rejectedRetention: Duration = .seconds(14 * 86_400)
     ) {
+        self.rejectBudget = rejectBudget
+        self.rejectedRetention = rejectedRetention
         self.statementTimeout = statementTimeout
         self.detection = detection
         self.reorderWindow = reorderWindow

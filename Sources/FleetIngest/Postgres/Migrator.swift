@@ -17,6 +17,7 @@ public struct Migrator {
     /// Returns the versions it applied.
     @discardableResult
     public func migrate(_ db: PGConnection, migrations: [Migration] = Migrations.all) throws(PGError) -> [Int] {
+        try requireUTF8(db)
         try db.exec("SELECT pg_advisory_lock(\(Self.lockKey))")
         defer { _ = try? db.exec("SELECT pg_advisory_unlock(\(Self.lockKey))") }
         let quoted = PGConnection.quoteIdentifier(schema)
@@ -62,6 +63,16 @@ public struct Migrator {
             logger.warning("rows of an operator table break a range constraint and are skipped at load (the log names each); fix them, then validate the constraint", metadata: [
                 "table": "\(table)", "constraint": "\(name)", "then": "ALTER TABLE \(table) VALIDATE CONSTRAINT \(name)",
             ])
+        }
+    }
+
+    /// fleetd stores topics, details and JSON as text: a database in another encoding would refuse
+    /// some of it (or, as SQL_ASCII, store bytes no client can read back reliably).
+    private func requireUTF8(_ db: PGConnection) throws(PGError) {
+        let r = try db.exec("SELECT current_database(), pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()")
+        guard r.rowCount == 1, let name = r.string(0, 0), let encoding = r.string(0, 1) else { return }
+        guard encoding == "UTF8" else {
+            throw PGError(message: "database \(name) has encoding \(encoding); fleetd needs UTF8: create it with CREATE DATABASE \(name) ENCODING 'UTF8' TEMPLATE template0", connectionLost: false)
         }
     }
 }

@@ -30,7 +30,8 @@ public final class PGConnection {
     /// Connects with a libpq URI or conninfo string; empty means libpq's defaults and PG* variables.
     public init(_ conninfo: String) throws(PGError) {
         // The defaults come before `dbname`, which libpq expands: what the URI says wins.
-        let pairs = Self.defaultParameters() + [("dbname", conninfo)]
+        // client_encoding comes after: fleetd's text (topics, details, JSON) is UTF-8 whatever the URL says.
+        let pairs = Self.defaultParameters() + [("dbname", conninfo), ("client_encoding", "UTF8")]
         let keywords = pairs.map { strdup($0.0) }, values = pairs.map { strdup($0.1) }
         defer { keywords.forEach { free($0) }; values.forEach { free($0) } }
         let keywordList: [UnsafePointer<CChar>?] = keywords.map { UnsafePointer($0) } + [nil]
@@ -39,7 +40,8 @@ public final class PGConnection {
             throw PGError(message: "libpq could not allocate a connection", connectionLost: true)
         }
         guard PQstatus(c) == CONNECTION_OK else {
-            let message = Self.trimmed(PQerrorMessage(c))
+            // libpq echoes a connection string it cannot parse, password and all.
+            let message = Redaction.text(Self.trimmed(PQerrorMessage(c)))
             PQfinish(c)
             // `conn` is not set yet, so deinit (which also calls PQfinish) does not run.
             throw PGError(message: message, connectionLost: true)

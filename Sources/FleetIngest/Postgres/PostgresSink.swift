@@ -62,8 +62,8 @@ final class PostgresSink {
 
     var isConnected: Bool { db.isConnected }
 
-    static let readingColumns = "vehicle_id, channel, ts, received_at, seq, fuel_l, fuel_pct, odometer_km, lat, lon, speed_kmh, heading_deg, ignition, engine_hours"
-    static let rejectedColumns = "received_at, topic, reason, detail, payload, spool_id, spool_position, item"
+    static let readingColumns = CopyTextEncoder.readingColumns
+    static let rejectedColumns = "received_at, topic, reason, detail, payload, spool_id, spool_position, item, readings_refused, reasons"
 
     /// What one transaction writes: a whole batch, or one piece of a refused batch being isolated
     /// (`RefusalIsolation`). Only `whole` and `close` move the checkpoint.
@@ -126,21 +126,7 @@ final class PostgresSink {
         let readings = batch.decoded.readings
         for i in rows.readings {
             let r = readings[i]
-            readingsCopy.plain(r.vehicleID)
-            readingsCopy.plain(r.channel.rawValue)
-            readingsCopy.timestamp(epochMicros: r.ts * 1_000)
-            readingsCopy.timestamp(epochMicros: batch.receivedAtNanos[i] / 1_000)
-            readingsCopy.int(r.seq)
-            readingsCopy.double(r.fuelL)
-            readingsCopy.double(r.fuelPct)
-            readingsCopy.double(r.odometerKm)
-            readingsCopy.double(r.lat)
-            readingsCopy.double(r.lon)
-            readingsCopy.double(r.speedKmh)
-            readingsCopy.double(r.headingDeg)
-            readingsCopy.bool(r.ignition)
-            readingsCopy.double(r.engineHours)
-            readingsCopy.endRow()
+            readingsCopy.readingRow(r, receivedAtNanos: batch.receivedAtNanos[i])
             if !knownVehicles.contains(r.vehicleID) { newVehicles.insert(r.vehicleID) }
         }
         rejectedCopy.removeAll()
@@ -152,7 +138,10 @@ final class PostgresSink {
             row.payload.withUnsafeBytes { rejectedCopy.bytea($0) }
             rejectedCopy.plain(spoolID)
             rejectedCopy.int(Int64(row.position))
-            rejectedCopy.int(Int64(row.item))
+            rejectedCopy.int(0)  // one row per message now; the column stays in the content key
+            rejectedCopy.int(Int64(row.readingsRefused))
+            // Reasons are lower-case identifiers: a text[] literal needs no quoting.
+            rejectedCopy.plain("{" + row.reasons.map(\.rawValue).joined(separator: ",") + "}")
             rejectedCopy.endRow()
         }
 

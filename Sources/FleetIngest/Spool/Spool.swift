@@ -205,34 +205,8 @@ public final class Spool: @unchecked Sendable {
     /// A frame that cannot be valid (a torn write after a power cut) makes the rest up to
     /// head unreadable: the consumer records that loss and moves on.
     public func read(at position: UInt64) -> SpoolEntry? {
-        var p = position
-        let h = head.load(ordering: .acquiring)
-        while p < h {
-            let offset = Int(p % capacity)
-            let frame = UnsafeRawPointer(base + Self.headerSize + offset)
-            let bodyLength = UInt64(frame.load(fromByteOffset: 0, as: UInt32.self))
-            let kind = frame.load(fromByteOffset: 4, as: UInt32.self)
-            let size = bodyLength + UInt64(SpoolFrame.frameHeader)
-            guard size % 8 == 0, UInt64(offset) + size <= capacity, p + size <= h else { return .unreadable(p..<h) }
-            if kind == SpoolFrame.kindWrap {
-                p += size
-                continue
-            }
-            guard kind == SpoolFrame.kindMessage, bodyLength >= UInt64(SpoolFrame.bodyHeader) else { return .unreadable(p..<h) }
-            let body = frame + SpoolFrame.frameHeader
-            let receivedAt = body.load(fromByteOffset: 0, as: Int64.self)
-            let original = Int(body.load(fromByteOffset: 8, as: UInt32.self))
-            let stored = Int(body.load(fromByteOffset: 12, as: UInt32.self))
-            let topicLength = Int(body.load(fromByteOffset: 16, as: UInt16.self))
-            guard SpoolFrame.bodyHeader + topicLength + stored <= Int(bodyLength) else { return .unreadable(p..<h) }
-            let topicStart = body + SpoolFrame.bodyHeader
-            let topic = String(decoding: UnsafeRawBufferPointer(start: topicStart, count: topicLength), as: UTF8.self)
-            return .message(SpoolRecord(
-                position: p, next: p + size, receivedAtNanos: receivedAt, topic: topic,
-                payload: UnsafeRawBufferPointer(start: topicStart + topicLength, count: stored),
-                originalLength: original))
-        }
-        return nil
+        SpoolFrame.entry(in: UnsafeRawBufferPointer(start: base + Self.headerSize, count: Int(capacity)), at: position,
+                         head: head.load(ordering: .acquiring))
     }
 
     /// Gives back everything before `position` to the producer.

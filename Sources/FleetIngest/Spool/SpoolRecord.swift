@@ -34,4 +34,40 @@ enum SpoolFrame {
     static func size(topicLength: Int, payloadLength: Int) -> Int {
         (frameHeader + bodyHeader + topicLength + payloadLength + 7) & ~7
     }
+
+    /// The entry at `position` of a ring of `ring.count` bytes (a multiple of 8) holding frames up to
+    /// `head`, skipping wrap markers; nil when nothing is there yet. A frame that cannot be valid (a
+    /// torn write after a power cut) makes the rest up to head unreadable. Reads only inside `ring`,
+    /// whatever the bytes say.
+    static func entry(in ring: UnsafeRawBufferPointer, at position: UInt64, head: UInt64) -> SpoolEntry? {
+        let capacity = UInt64(ring.count)
+        guard capacity > 0, capacity % 8 == 0 else { return position < head ? .unreadable(position..<head) : nil }
+        var p = position
+        while p < head {
+            let offset = Int(p % capacity)
+            guard offset % 8 == 0 else { return .unreadable(p..<head) }
+            let bodyLength = UInt64(ring.load(fromByteOffset: offset, as: UInt32.self))
+            let kind = ring.load(fromByteOffset: offset + 4, as: UInt32.self)
+            let size = bodyLength + UInt64(frameHeader)
+            guard size % 8 == 0, UInt64(offset) + size <= capacity, p + size <= head else { return .unreadable(p..<head) }
+            if kind == kindWrap {
+                p += size
+                continue
+            }
+            guard kind == kindMessage, bodyLength >= UInt64(bodyHeader) else { return .unreadable(p..<head) }
+            let body = offset + frameHeader
+            let receivedAt = ring.load(fromByteOffset: body, as: Int64.self)
+            let original = Int(ring.load(fromByteOffset: body + 8, as: UInt32.self))
+            let stored = Int(ring.load(fromByteOffset: body + 12, as: UInt32.self))
+            let topicLength = Int(ring.load(fromByteOffset: body + 16, as: UInt16.self))
+            guard bodyHeader + topicLength + stored <= Int(bodyLength) else { return .unreadable(p..<head) }
+            let topicStart = body + bodyHeader
+            let topic = String(decoding: UnsafeRawBufferPointer(rebasing: ring[topicStart..<(topicStart + topicLength)]), as: UTF8.self)
+            return .message(SpoolRecord(
+                position: p, next: p + size, receivedAtNanos: receivedAt, topic: topic,
+                payload: UnsafeRawBufferPointer(rebasing: ring[(topicStart + topicLength)..<(topicStart + topicLength + stored)]),
+                originalLength: original))
+        }
+        return nil
+    }
 }

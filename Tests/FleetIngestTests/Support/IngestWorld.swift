@@ -37,6 +37,8 @@ final class IngestWorld {
     var poisonTopic: String?
     /// Refuses a write holding an event row at these indices.
     var refuseEvents = false
+    /// Refuses a write holding a detector snapshot (a constraint an operator put on vehicle_state).
+    var refuseSnapshots = false
     /// The next whole-batch COMMIT goes through but its answer is lost with the connection.
     var loseNextCommitAnswer = false
     /// Transient failures (serialization, 40001) of the next whole-batch writes.
@@ -99,6 +101,15 @@ final class IngestWorld {
         }
         if refuseEvents && !events.isEmpty {
             return PGError(message: "trigger refused", sqlState: "P0001", connectionLost: false)
+        }
+        let withSnapshot: Bool
+        switch part {
+        case .whole: withSnapshot = true
+        case .close(let s): withSnapshot = s
+        default: withSnapshot = false
+        }
+        if refuseSnapshots && withSnapshot && batch.snapshot != nil {
+            return PGError(message: "vehicle_state refused", sqlState: "23514", connectionLost: false)
         }
         return nil
     }
@@ -197,6 +208,10 @@ final class IngestWorld {
                 : machine.failed(PGError(message: "connection lost", connectionLost: true), at: now)
         case .checkNotified:
             pendingAction = machine.notified(false, at: now)
+        case .trimRejected:
+            actions.append("trim")
+            pendingAction = databaseUp ? machine.trimmed(0, at: now)
+                : machine.failed(PGError(message: "connection lost", connectionLost: true), at: now)
         case .ping:
             pendingAction = databaseUp ? machine.pinged(at: now)
                 : machine.failed(PGError(message: "connection lost", connectionLost: true), at: now)

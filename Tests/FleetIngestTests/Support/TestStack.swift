@@ -85,10 +85,11 @@ final class TestDatabase {
     let name: String
     let url: String
 
-    init() throws {
+    /// `encoding`: e.g. "SQL_ASCII" for a database fleetd must refuse (default: the cluster's, UTF8).
+    init(encoding: String? = nil) throws {
         name = "t_" + UUID().uuidString.prefix(8).lowercased()
         let admin = try PGConnection(TestStack.postgresURL!)
-        try admin.exec("CREATE DATABASE \(name)")
+        try admin.exec("CREATE DATABASE \(name)" + (encoding.map { " ENCODING '\($0)' TEMPLATE template0" } ?? ""))
         var parts = TestStack.postgresURL!.split(separator: "/", omittingEmptySubsequences: false)
         parts[parts.count - 1] = Substring(name)
         url = parts.joined(separator: "/")

@@ -37,6 +37,8 @@ extension IngestStateMachine {
         case checkNotified
         /// Check the idle connection: `pinged(at:)`.
         case ping
+        /// Delete `rejected_messages` rows older than this: `trimmed(_:at:)`.
+        case trimRejected(olderThan: Duration)
         /// Wait this long, less if a stop is requested.
         case sleep(Duration)
         /// Tell the operator (log, metrics, health).
@@ -104,6 +106,7 @@ extension IngestStateMachine {
         /// An idle connection answered and nothing waits to be written.
         case reachable
         case inputsReloaded
+        case trimmed(rows: Int)
     }
 
     enum Finish: Equatable {

@@ -44,6 +44,7 @@ struct IngestStateMachine {
         case reload
         case notification
         case ping
+        case trim
     }
 
     /// One pass: fill the batch, then decide about ticks, inputs, the commit and idling.
@@ -53,6 +54,7 @@ struct IngestStateMachine {
         var caughtUp = false
         var idleChecked = false
         var inputsChecked = false
+        var trimChecked = false
     }
 
     private var connection = Connection.down(retryAt: nil)
@@ -76,6 +78,7 @@ struct IngestStateMachine {
     private var isolationWritten = PostgresSink.Written.none
     private var writeStarted: ContinuousClock.Instant
     private var replay: Replay?
+    private var rejectionBudget: RejectionBudget
 
     private var stopDeadline: ContinuousClock.Instant?
     private var outageStart: ContinuousClock.Instant?
@@ -83,16 +86,20 @@ struct IngestStateMachine {
     private var lastRecordAt: ContinuousClock.Instant
     private var inputsLoadedAt: ContinuousClock.Instant
     private var notificationsCheckedAt: ContinuousClock.Instant
+    private var trimmedAt: ContinuousClock.Instant
 
     static let pingAfter = Duration.seconds(5)
     static let notificationCheckEvery = Duration.milliseconds(250)
     static let idleSleep = Duration.milliseconds(1)
     static let retryWhileStopping = Duration.milliseconds(200)
+    /// How often old `rejected_messages` rows are trimmed (the first time 10 s after start).
+    static let trimEvery = Duration.seconds(60)
 
     init(settings: PipelineSettings, spoolCapacity: UInt64, now: Moment) {
         self.settings = settings
         self.spoolCapacity = spoolCapacity
         decoder = PayloadDecoder(limits: settings.limits)
+        rejectionBudget = RejectionBudget(perMinute: settings.rejectBudget)
         runner = settings.detection
             ? DetectionRunner(windowMs: Self.milliseconds(settings.reorderWindow), snapshotInterval: settings.snapshotInterval, now: now.monotonic)
             : nil
@@ -101,6 +108,7 @@ struct IngestStateMachine {
         lastRecordAt = now.monotonic
         inputsLoadedAt = now.monotonic
         notificationsCheckedAt = now.monotonic
+        trimmedAt = now.monotonic - Self.trimEvery + .seconds(10)
     }
 
     var isStopping: Bool { stopDeadline != nil }
@@ -166,7 +174,7 @@ struct IngestStateMachine {
         switch entry {
         case .message(let record):
             let before = batch.decoded.readings.count
-            batch.add(record, decoder: decoder, now: now.monotonic)
+            batch.add(record, decoder: decoder, now: now.monotonic, budget: &rejectionBudget)
             runner?.feed(&batch, from: before)
             readPosition = record.next
         case .unreadable(let range):
@@ -206,6 +214,13 @@ struct IngestStateMachine {
         return .reloadInputs
     }
 
+    /// Old `rejected_messages` rows were deleted.
+    mutating func trimmed(_ rows: Int, at now: Moment) -> Action {
+        awaiting = nil
+        if rows > 0 { pending.append(.report(.trimmed(rows: rows))) }
+        return decide(now)
+    }
+
     mutating func pinged(at now: Moment) -> Action {
         awaiting = nil
         lastContact = now.monotonic
@@ -222,7 +237,7 @@ struct IngestStateMachine {
             disconnect(error, retryAfter: true, at: now)
         case .write, .deadLetter:
             return writeFailed(error, at: now)
-        case .reload, .notification, .ping, .read, nil:
+        case .reload, .notification, .ping, .trim, .read, nil:
             disconnect(error, retryAfter: false, at: now)
         }
         return decide(now)
@@ -232,9 +247,11 @@ struct IngestStateMachine {
     mutating func written(_ written: PostgresSink.Written, at now: Moment) -> Action {
         awaiting = nil
         guard var iso = isolation else { return commit(written, at: now) }
-        if case .close(withSnapshot: false)? = iso.next, batch.snapshot != nil {
-            // The checkpoint went without the snapshot: the detectors' replay point stays where it was.
+        if case .close(withSnapshot: false)? = iso.next, let dropped = batch.snapshot {
+            // The checkpoint went without the snapshot: the detectors' replay point stays where it was,
+            // and the vehicles it held go into the next snapshot.
             pending.append(.report(.snapshotRefused))
+            runner?.snapshotDropped(dropped)
             batch.snapshot = nil
         }
         isolationWritten.add(written)
@@ -382,6 +399,16 @@ struct IngestStateMachine {
                         awaiting = .notification
                         return .checkNotified
                     }
+                }
+            }
+
+            // Old refusals go, a few thousand rows at a time, between batches.
+            if !round.trimChecked {
+                round.trimChecked = true
+                if settings.rejectedRetention > .zero && !isStopping && now.monotonic - trimmedAt >= Self.trimEvery {
+                    trimmedAt = now.monotonic
+                    awaiting = .trim
+                    return .trimRejected(olderThan: settings.rejectedRetention)
                 }
             }
 

@@ -1,0 +1,25 @@
+import FleetCore
+
+extension CopyTextEncoder {
+    /// The columns of `readings` that `readingRow` writes, in order.
+    static let readingColumns = "vehicle_id, channel, ts, received_at, seq, fuel_l, fuel_pct, odometer_km, lat, lon, speed_kmh, heading_deg, ignition, engine_hours"
+
+    /// One `readings` row: what the sink copies and what the fuzzer checks is well formed.
+    mutating func readingRow(_ r: Reading, receivedAtNanos: Int64) {
+        plain(r.vehicleID)
+        plain(r.channel.rawValue)
+        timestamp(epochMicros: r.ts * 1_000)
+        timestamp(epochMicros: receivedAtNanos / 1_000)
+        int(r.seq)
+        double(r.fuelL)
+        double(r.fuelPct)
+        double(r.odometerKm)
+        double(r.lat)
+        double(r.lon)
+        double(r.speedKmh)
+        double(r.headingDeg)
+        bool(r.ignition)
+        double(r.engineHours)
+        endRow()
+    }
+}
