@@ -7,15 +7,30 @@ import Testing
 final class PrivateBroker {
     let port: Int32
     let dir: URL
-    let process = Process()
+    let process: Process
 
     static var available: Bool {
         FileManager.default.isExecutableFile(atPath: "/usr/sbin/mosquitto") && FileManager.default.isExecutableFile(atPath: "/usr/bin/mosquitto_sub")
     }
 
     init() throws {
-        port = Int32.random(in: 20_000...60_000)
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("simtest-broker-\(port)")
+        // A random port below Linux's ephemeral range (32768–60999), where other tests' client sockets
+        // take ports; a port taken anyway is tried again with another.
+        for _ in 0..<3 {
+            let port = Int32.random(in: 20_000...32_000)
+            if let (dir, process) = try Self.start(port: port) {
+                self.port = port
+                self.dir = dir
+                self.process = process
+                return
+            }
+        }
+        throw MQTTError(description: "mosquitto did not start")
+    }
+
+    /// mosquitto listening on `port`, or nil (killed, its folder removed) if it does not come up.
+    private static func start(port: Int32) throws -> (URL, Process)? {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("simtest-broker-\(port)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let conf = dir.appendingPathComponent("mosquitto.conf")
         try """
@@ -25,6 +40,7 @@ final class PrivateBroker {
             max_queued_messages 1000000
             persistence false
             """.write(to: conf, atomically: true, encoding: .utf8)
+        let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
         process.arguments = ["-c", conf.path]
         // Not the test's own pipes: a broker left behind must not keep the runner waiting.
@@ -34,10 +50,14 @@ final class PrivateBroker {
         try process.run()
         // Bounded wait for the listener.
         for _ in 0..<50 {
-            if (try? MQTTPublisher(url: MQTTURL(host: "127.0.0.1", port: port), clientID: "probe", qos: 0)) != nil { return }
+            if (try? MQTTPublisher(url: MQTTURL(host: "127.0.0.1", port: port), clientID: "probe", qos: 0)) != nil { return (dir, process) }
+            if !process.isRunning { break }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        throw MQTTError(description: "mosquitto did not start")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: dir)
+        return nil
     }
 
     deinit {
