@@ -91,7 +91,7 @@ fleetd_spool_unreadable_bytes_total fleetd_postgres_errors_total fleetd_fuel_tra
 fleetd_anomalies_total fleetd_maintenance_alerts_total fleetd_dead_letters_total fleetd_dead_letters_lost_total
 fleetd_operator_inputs_loads_total fleetd_operator_rows_invalid_total fleetd_rejections_over_budget_total process_cpu_seconds_total""".split()
 GAUGES = """fleetd_mqtt_connected fleetd_postgres_connected fleetd_spool_used_bytes fleetd_spool_capacity_bytes
-fleetd_vehicles_tracked fleetd_detector_vehicles_holding fleetd_build_info process_resident_memory_bytes""".split()
+fleetd_vehicles_tracked fleetd_detector_vehicles_holding fleetd_detector_vehicles_in_memory fleetd_build_info process_resident_memory_bytes""".split()
 HISTOGRAMS = "fleetd_batch_commit_seconds fleetd_ingest_latency_seconds fleetd_batch_rows".split()
 METRICS = set(COUNTERS + GAUGES + [h + s for h in HISTOGRAMS for s in ("_bucket", "_sum", "_count")])
 
@@ -100,7 +100,7 @@ FLAGS = """mqtt-url client-id mqtt-username mqtt-password-file mqtt-ca-file mqtt
 mqtt-session-expiry mqtt-receive-maximum mqtt-topics postgres-url postgres-schema admin-addr spool-path
 spool-size spool-high-water spool-sync-interval batch-size batch-delay max-payload-bytes max-readings
 reorder-window shutdown-timeout log-level log-format detection snapshot-interval postgres-statement-timeout
-reject-budget rejected-retention""".split()
+reject-budget rejected-retention vehicle-idle-evict""".split()
 ENV_KEYS = {"FLEETD_" + f.upper().replace("-", "_") for f in FLAGS} | {"FLEETD_CONFIG"}
 
 ALERTS = """FleetdDown FleetdNotKeepingUp FleetdSpoolNearlyFull FleetdPostgresDown FleetdBrokerDown

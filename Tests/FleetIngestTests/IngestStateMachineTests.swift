@@ -224,4 +224,65 @@ import Testing
         let stored = Set(w.commits.compactMap(\.batch.snapshot).last?.states.map(\.vehicleID) ?? [])
         #expect(stored.isSuperset(of: ["v1", "v2", "v3", "v9"]), "stored: \(stored)")
     }
+
+    static func evicting(_ age: Duration) -> PipelineSettings {
+        var s = settings(batchSize: 500)
+        s.vehicleIdleEvict = age
+        return s
+    }
+
+    static func anomalies(_ w: IngestWorld, _ vehicle: String) -> [String] {
+        w.commits.flatMap(\.batch.events).compactMap { e -> String? in
+            if case .anomaly(let a) = e, a.vehicleID == vehicle { return a.kind.rawValue }
+            return nil
+        }
+    }
+
+    @Test func idleVehiclesLeaveMemoryAndComeBackWithTheirState() {
+        let w = IngestWorld(settings: Self.evicting(.seconds(60)))
+        for i in 0..<5 { w.publish("a", ts: Int64(i) * 1_000, odometer: 10_000 + Double(i)) }
+        w.runUntilCommitted()
+        w.advance(.seconds(120))
+        w.publish("b", ts: 1_000, odometer: 5)
+        w.runUntilCommitted()
+        w.advance(.seconds(31))
+        w.publish("b", ts: 2_000, odometer: 5)
+        w.runUntilCommitted()
+        #expect(w.machine.runner?.detection.holdsState(of: "a") == false, "a has been idle 2 minutes")
+        #expect(w.machine.runner?.detection.holdsState(of: "b") == true)
+        #expect(w.reports.contains { if case .evicted = $0 { true } else { false } })
+        // a comes back with an odometer 1,000 km lower: only its old state can tell.
+        w.publish("a", ts: 200_000, odometer: 9_000)
+        w.runUntilCommitted()
+        w.advance(.seconds(20))
+        w.run(limit: 2_000)
+        #expect(w.actions.contains("load states"))
+        #expect(Self.anomalies(w, "a").contains("odometer_rollback"), "\(Self.anomalies(w, "a"))")
+    }
+
+    @Test func aRestartLoadsIdleVehiclesOnlyWhenTheySend() {
+        let w = IngestWorld(settings: Self.evicting(.seconds(60)))
+        for i in 0..<5 { w.publish("a", ts: Int64(i) * 1_000, odometer: 10_000 + Double(i)) }
+        w.publish("b", ts: 1_000, odometer: 5)
+        w.stop()
+        w.run()
+        #expect(w.finished == .drained)
+        w.idleAtStart = ["a"]
+        w.restart(settings: Self.evicting(.seconds(60)))
+        w.run(limit: 500)
+        #expect(w.machine.runner?.detection.holdsState(of: "a") == false, "a is loaded by id only")
+        #expect(w.machine.runner?.detection.holdsState(of: "b") == true)
+        w.databaseUp = false
+        w.publish("a", ts: 200_000, odometer: 9_000)
+        w.publish("b", ts: 200_000, odometer: 6)
+        w.run(limit: 300)
+        #expect(w.machine.runner?.detection.holdsState(of: "a") == false, "no state while the database is away")
+        w.databaseUp = true
+        w.runUntilCommitted()
+        w.advance(.seconds(20))
+        w.run(limit: 2_000)
+        #expect(w.actions.filter { $0 == "load states" }.count >= 2, "asked again after the reconnect")
+        #expect(Self.anomalies(w, "a").contains("odometer_rollback"))
+        Self.expectEachStoredOnce(w)
+    }
 }

@@ -18,6 +18,8 @@ public struct FleetDetection: Sendable {
     /// Slots changed since the last `takeChanged()`: what a snapshot must write.
     private var changedFlags: [Bool] = []
     private var changedSlots: [Int] = []
+    /// Receipt time of each slot's latest reading: what idleness is measured by.
+    private var lastArrivalMs: [Int64] = []
     private var configs: [String: VehicleConfig] = [:]
     private var maintenance = MaintenanceBook(plans: [], records: [])
     /// Alerts already raised (once per interval and level), as stored in `maintenance_alerts`.
@@ -36,11 +38,12 @@ public struct FleetDetection: Sendable {
     /// Restores snapshotted states and the clock they were taken at.
     public init(windowMs: Int64, restoring restored: [String: VehicleState], clockMs: Int64) {
         self.init(windowMs: windowMs)
+        // The clock first: restored vehicles count as active at the snapshot's time.
+        self.clockMs = clockMs
         for (id, s) in restored.sorted(by: { $0.key < $1.key }) {
             let slot = add(id, s)
             if s.reorder.heldCount > 0 { holding.insert(slot) }
         }
-        self.clockMs = clockMs
     }
 
     public func state(of vehicleID: String) -> VehicleState? { slots[vehicleID].map { states[$0] } }
@@ -76,6 +79,7 @@ public struct FleetDetection: Sendable {
         let slot = slots[r.vehicleID] ?? add(r.vehicleID, VehicleState(vehicleID: r.vehicleID, windowMs: windowMs,
                                                                          config: configs[r.vehicleID] ?? VehicleConfig()))
         markChanged(slot)
+        lastArrivalMs[slot] = max(lastArrivalMs[slot], arrivalMs)
         let outcome = VehicleEngine.accept(r, arrivalMs: arrivalMs, state: &states[slot], into: &out)
         if outcome == .accepted { release(slot, into: &out) }
         return outcome
@@ -107,6 +111,41 @@ public struct FleetDetection: Sendable {
 
     public var hasChanges: Bool { !changedSlots.isEmpty }
 
+    /// Vehicles whose state is in memory.
+    public var vehicleCount: Int { states.count }
+
+    /// Whether the vehicle's state is in memory.
+    public func holdsState(of vehicleID: String) -> Bool { slots[vehicleID] != nil }
+
+    /// Drops from memory the states of vehicles that have sent nothing since `cutoffMs` (receiving
+    /// time), hold no reading, and are unchanged since the last `takeChanged()`: the stored snapshot
+    /// has them exactly as they are. Returns their ids; `adopt` takes a state back when one sends again.
+    public mutating func evictIdle(before cutoffMs: Int64) -> [String] {
+        var evicted: [String] = []
+        var slot = states.count - 1
+        // Downwards: the slot moved into a freed one comes from above, already looked at.
+        while slot >= 0 {
+            if lastArrivalMs[slot] < cutoffMs && !changedFlags[slot] && !holding.contains(slot) {
+                evicted.append(ids[slot])
+                remove(slot)
+            }
+            slot -= 1
+        }
+        return evicted
+    }
+
+    /// A state loaded back from storage for a vehicle not in memory (evicted, or not loaded at start),
+    /// with the operators' current config; held readings in it wait for the next sweep.
+    public mutating func adopt(_ vehicleID: String, _ state: VehicleState) {
+        guard slots[vehicleID] == nil else { return }
+        var s = state
+        let c = configs[vehicleID] ?? VehicleConfig()
+        s.fuel.capacityL = c.capacityL
+        s.fuel.overrides = c.overrides
+        let slot = add(vehicleID, s)
+        if s.reorder.heldCount > 0 { holding.insert(slot) }
+    }
+
     /// A snapshot taken with `takeChanged()` was not stored: its vehicles go into the next one again
     /// (else their stored states would stay behind until they change once more).
     public mutating func markChanged(_ vehicleIDs: some Sequence<String>) {
@@ -127,7 +166,27 @@ public struct FleetDetection: Sendable {
         ids.append(id)
         states.append(state)
         changedFlags.append(false)
+        lastArrivalMs.append(clockMs)
         return slot
+    }
+
+    /// Frees `slot`, moving the last slot into it.
+    private mutating func remove(_ slot: Int) {
+        let last = states.count - 1
+        slots[ids[slot]] = nil
+        if slot != last {
+            states.swapAt(slot, last)
+            ids.swapAt(slot, last)
+            changedFlags.swapAt(slot, last)
+            lastArrivalMs.swapAt(slot, last)
+            slots[ids[slot]] = slot
+            if holding.remove(last) != nil { holding.insert(slot) }
+            if changedFlags[slot], let i = changedSlots.firstIndex(of: last) { changedSlots[i] = slot }
+        }
+        states.removeLast()
+        ids.removeLast()
+        changedFlags.removeLast()
+        lastArrivalMs.removeLast()
     }
 
     private mutating func markChanged(_ slot: Int) {

@@ -27,6 +27,7 @@ public final class FleetMetrics: Sendable {
     let vehiclesTracked: Gauge
     let operatorInputLoads: Counter
     let rejectionsOverBudget: Counter
+    let vehiclesInMemory: Gauge
     let operatorRowsInvalid: [String: Counter]
     let vehiclesHolding: Gauge
     let deadLettersLost: Counter
@@ -79,6 +80,7 @@ public final class FleetMetrics: Sendable {
         deadLettersLost = r.makeCounter(descriptor: .fleet("fleetd_dead_letters_lost_total", "Refused messages or event rows that dead_letters refused too (logged, then skipped)."))
         vehiclesHolding = r.makeGauge(descriptor: .fleet("fleetd_detector_vehicles_holding", "Vehicles whose latest readings wait out the reorder window, not yet fed to the detectors (as of the last commit)."))
         operatorInputLoads = r.makeCounter(descriptor: .fleet("fleetd_operator_inputs_loads_total", "Times vehicles, maintenance_plans and service_records were read (at start, when notified of an edit, and every 30 s)."))
+        vehiclesInMemory = r.makeGauge(descriptor: .fleet("fleetd_detector_vehicles_in_memory", "Vehicles whose detector state is in memory (those idle longer than --vehicle-idle-evict are stored only; as of the last commit)."))
         rejectionsOverBudget = r.makeCounter(descriptor: .fleet("fleetd_rejections_over_budget_total", "Refused messages not stored in rejected_messages because their vehicle's budget per minute was spent (their reasons still count in fleetd_readings_rejected_total)."))
         var invalid: [String: Counter] = [:]
         for table in ["vehicles", "maintenance_plans", "service_records"] {

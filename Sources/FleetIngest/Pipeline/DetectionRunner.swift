@@ -30,17 +30,35 @@ struct DetectionRunner {
         var states: [String: VehicleState] = [:]
         var unreadable = 0
         for (id, bytes) in stored.states {
-            if let s = try? BinaryState.decode(VehicleState.self, from: bytes), s.reorder.windowMs == detection.windowMs {
-                states[id] = s
-            } else {
-                unreadable += 1
-            }
+            if let s = decode(bytes) { states[id] = s } else { unreadable += 1 }
         }
         detection = FleetDetection(windowMs: detection.windowMs, restoring: states, clockMs: stored.snapshot?.clockMs ?? .min)
         if let inputs { apply(inputs) }
         snapshotPosition = stored.snapshot?.position
         lastSnapshotAt = now
         return unreadable
+    }
+
+    /// A stored state this fleetd can use: same format, same reorder window.
+    private func decode(_ bytes: [UInt8]) -> VehicleState? {
+        guard let s = try? BinaryState.decode(VehicleState.self, from: bytes), s.reorder.windowMs == detection.windowMs else { return nil }
+        return s
+    }
+
+    /// States loaded for vehicles not in memory; returns how many could not be used (they start afresh).
+    mutating func adopt(_ stored: [(vehicleID: String, bytes: [UInt8])]) -> Int {
+        var unusable = 0
+        for (id, bytes) in stored {
+            if let s = decode(bytes) { detection.adopt(id, s) } else { unusable += 1 }
+        }
+        return unusable
+    }
+
+    /// Drops from memory the vehicles idle for `age` of receiving time whose state the last committed
+    /// snapshot holds; returns their ids.
+    mutating func evictIdle(idleFor age: Duration) -> [String] {
+        guard detection.clockMs > .min else { return [] }
+        return detection.evictIdle(before: detection.clockMs - IngestStateMachine.milliseconds(age))
     }
 
     mutating func apply(_ inputs: OperatorInputs) {

@@ -119,7 +119,10 @@ public final class Pipeline: @unchecked Sendable {
                         c.inputs = inputs
                     }
                     if plan.resume != .none { c.checkpoint = try s.checkpoint(spoolID: spool.spoolID) }
-                    if plan.resume == .start && settings.detection { c.stored = try s.loadDetection(spoolID: spool.spoolID) }
+                    if plan.resume == .start && settings.detection {
+                        let idleAfter = settings.vehicleIdleEvict > .zero ? settings.vehicleIdleEvict : nil
+                        c.stored = try s.loadDetection(spoolID: spool.spoolID, idleAfter: idleAfter)
+                    }
                     sink = s
                     action = machine.connected(c, at: .now())
                 } catch {
@@ -157,7 +160,10 @@ public final class Pipeline: @unchecked Sendable {
                 }
             case .committed(let commit):
                 health.withLock { $0 = .writing }
-                if let r = machine.runner { metrics.vehiclesHolding.set(to: Double(r.detection.vehiclesHolding)) }
+                if let r = machine.runner {
+                    metrics.vehiclesHolding.set(to: Double(r.detection.vehiclesHolding))
+                    metrics.vehiclesInMemory.set(to: Double(r.detection.vehicleCount))
+                }
                 spool.release(upTo: commit.releaseUpTo)
                 record(commit, vehicles: &vehicles)
                 if let outage = commit.outage {
@@ -183,6 +189,11 @@ public final class Pipeline: @unchecked Sendable {
                 action = onSink { s throws(PGError) in
                     try s.ping()
                     return machine.pinged(at: .now())
+                }
+            case .loadStates(let vehicles):
+                action = onSink { s throws(PGError) in
+                    let states = try s.loadStates(vehicles)
+                    return machine.statesLoaded(states, requested: vehicles, at: .now())
                 }
             case .trimRejected(let age):
                 action = onSink { s throws(PGError) in
@@ -273,6 +284,8 @@ public final class Pipeline: @unchecked Sendable {
             health.withLock { $0 = .writing }
         case .inputsReloaded:
             logger.debug("operator inputs reloaded")
+        case .evicted(let vehicles):
+            logger.debug("idle vehicles' detector states left memory (stored; loaded again when they send)", metadata: ["vehicles": "\(vehicles)"])
         case .trimmed(let rows):
             logger.info("old rejected_messages rows deleted", metadata: ["rows": "\(rows)", "older_than": "\(settings.rejectedRetention)"])
         }

@@ -51,13 +51,19 @@ extension PostgresSink {
         try db.exec("DELETE FROM detector_ticks WHERE spool_id = $1 AND position < $2", [spoolID, String(snapshot.position)])
     }
 
-    /// The stored detector states (any spool), and this spool's snapshot position and later ticks.
-    func loadDetection(spoolID: String) throws(PGError) -> StoredDetection {
+    /// The stored detector states (any spool; those written more than `idleAfter` ago by id only), and
+    /// this spool's snapshot position and later ticks.
+    func loadDetection(spoolID: String, idleAfter: Duration?) throws(PGError) -> StoredDetection {
         var stored = StoredDetection()
-        let states = try db.exec("SELECT vehicle_id, state FROM vehicle_state")
+        let recent = idleAfter.map { "WHERE updated_at > now() - make_interval(secs => \($0.components.seconds))" } ?? ""
+        let states = try db.exec("SELECT vehicle_id, state FROM vehicle_state \(recent)")
         stored.states.reserveCapacity(states.rowCount)
         for i in 0..<states.rowCount {
             if let id = states.string(i, 0), let bytes = states.bytea(i, 1) { stored.states.append((id, bytes)) }
+        }
+        if let age = idleAfter {
+            let idle = try db.exec("SELECT vehicle_id FROM vehicle_state WHERE updated_at <= now() - make_interval(secs => \(age.components.seconds))")
+            stored.idleVehicles = (0..<idle.rowCount).compactMap { idle.string($0, 0) }
         }
         let cp = try db.exec("SELECT position, clock_ms FROM detector_checkpoint WHERE spool_id = $1", [spoolID])
         if cp.rowCount == 1, let p = cp.int(0, 0), let c = cp.int(0, 1) { stored.snapshot = (UInt64(p), c) }
@@ -66,6 +72,14 @@ extension PostgresSink {
             if let p = ticks.int(i, 0), let c = ticks.int(i, 1) { stored.ticks.append(DetectorTick(position: UInt64(p), clockMs: c)) }
         }
         return stored
+    }
+
+    /// The stored states of these vehicles (those without one are missing from the answer).
+    func loadStates(_ vehicleIDs: [String]) throws(PGError) -> [(vehicleID: String, bytes: [UInt8])] {
+        // A text[] literal: ids are 1–64 characters of A-Z a-z 0-9 . _ - (the topic rules), no quoting needed.
+        let r = try db.exec("SELECT vehicle_id, state FROM vehicle_state WHERE vehicle_id = ANY($1::text[])",
+                            ["{" + vehicleIDs.joined(separator: ",") + "}"])
+        return (0..<r.rowCount).compactMap { i in r.string(i, 0).flatMap { id in r.bytea(i, 1).map { (id, $0) } } }
     }
 
     /// Tank sizes, threshold overrides, maintenance plans, service records and the alerts already raised.
@@ -151,6 +165,9 @@ extension PostgresSink {
 
 struct StoredDetection {
     var states: [(vehicleID: String, bytes: [UInt8])] = []
+    /// Vehicles whose stored state was last written longer ago than the eviction age: by id only,
+    /// loaded when they send again (a vehicle that idle holds no reading in its reorder window).
+    var idleVehicles: [String] = []
     var snapshot: (position: UInt64, clockMs: Int64)?
     var ticks: [DetectorTick] = []
 }

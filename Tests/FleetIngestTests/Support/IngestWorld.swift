@@ -28,7 +28,12 @@ final class IngestWorld {
     private(set) var deadLetters: [UInt64] = []
     private(set) var deadEvents: [Int] = []
     private(set) var snapshotPosition: UInt64?
+    private(set) var snapshotClockMs: Int64 = .min
+    /// `vehicle_state`: each vehicle's state as of the snapshot that last wrote it.
+    private(set) var storedStates: [String: [UInt8]] = [:]
     var storedDetection = StoredDetection()
+    /// Vehicles whose stored state a start loads by id only (idle longer than the eviction age).
+    var idleAtStart: Set<String> = []
     var inputs = OperatorInputs()
 
     // What the test makes happen.
@@ -133,7 +138,11 @@ final class IngestWorld {
         }
         if closing {
             checkpoint = batch.endPosition
-            if withSnapshot, let s = batch.snapshot { snapshotPosition = s.position }
+            if withSnapshot, let s = batch.snapshot {
+                snapshotPosition = s.position
+                snapshotClockMs = s.clockMs
+                for (id, bytes) in s.states { storedStates[id] = bytes }
+            }
         }
         return written
     }
@@ -152,7 +161,14 @@ final class IngestWorld {
             var c = Machine.Connected(released: released, head: head)
             if plan.loadInputs { c.inputs = inputs }
             if plan.resume != .none { c.checkpoint = checkpoint }
-            if plan.resume == .start && machine.runner != nil { c.stored = storedDetection }
+            if plan.resume == .start && machine.runner != nil {
+                var stored = storedDetection
+                if !idleAtStart.isEmpty {
+                    stored.states = storedStates.filter { !idleAtStart.contains($0.key) }.map { ($0.key, $0.value) }
+                    stored.idleVehicles = Array(idleAtStart)
+                }
+                c.stored = stored
+            }
             pendingAction = machine.connected(c, at: now)
         case .read(let position):
             if machine.phase == .replaying && inputsAtFirstReplayRead == nil {
@@ -208,6 +224,11 @@ final class IngestWorld {
                 : machine.failed(PGError(message: "connection lost", connectionLost: true), at: now)
         case .checkNotified:
             pendingAction = machine.notified(false, at: now)
+        case .loadStates(let ids):
+            actions.append("load states")
+            let found = ids.compactMap { id in storedStates[id].map { (vehicleID: id, bytes: $0) } }
+            pendingAction = databaseUp ? machine.statesLoaded(found, requested: ids, at: now)
+                : machine.failed(PGError(message: "connection lost", connectionLost: true), at: now)
         case .trimRejected:
             actions.append("trim")
             pendingAction = databaseUp ? machine.trimmed(0, at: now)
@@ -230,6 +251,14 @@ final class IngestWorld {
     }
 
     private lazy var pendingAction: Machine.Action = machine.next(at: now)
+
+    /// A new fleetd on the same spool and database (after a crash: nothing of the old one is kept).
+    func restart(settings: PipelineSettings) {
+        if let p = snapshotPosition { storedDetection.snapshot = (position: p, clockMs: snapshotClockMs) }
+        machine = Machine(settings: settings, spoolCapacity: 1 << 20, now: now)
+        pendingAction = machine.next(at: now)
+        finished = nil
+    }
 
     /// Steps until `done` holds or the state machine finishes; at most `limit` steps.
     func run(limit: Int = 100_000, until done: (IngestWorld) -> Bool = { _ in false }) {

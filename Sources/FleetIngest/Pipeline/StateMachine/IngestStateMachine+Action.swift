@@ -37,6 +37,8 @@ extension IngestStateMachine {
         case checkNotified
         /// Check the idle connection: `pinged(at:)`.
         case ping
+        /// Load these vehicles' stored states: `statesLoaded(_:requested:at:)`.
+        case loadStates([String])
         /// Delete `rejected_messages` rows older than this: `trimmed(_:at:)`.
         case trimRejected(olderThan: Duration)
         /// Wait this long, less if a stop is requested.
@@ -56,7 +58,8 @@ extension IngestStateMachine {
         enum Resume: Equatable {
             /// Connected before: nothing to load.
             case none
-            /// First connection: the checkpoint, and with detection the stored detector states.
+            /// First connection: the checkpoint, and with detection the stored detector states (those of
+            /// vehicles idle longer than the eviction age by id only).
             case start
             /// A commit's answer was lost with the connection: read the checkpoint to learn whether it went through.
             case verifyCommit
@@ -107,6 +110,8 @@ extension IngestStateMachine {
         case reachable
         case inputsReloaded
         case trimmed(rows: Int)
+        /// Idle vehicles' states left memory (they are stored; loaded again when they send).
+        case evicted(vehicles: Int)
     }
 
     enum Finish: Equatable {

@@ -44,20 +44,21 @@ extension IngestStateMachine {
 
         var isDone: Bool { position >= end }
 
-        /// One committed entry, after the ticks recorded at or before it.
-        mutating func feed(_ entry: SpoolEntry, to runner: inout DetectionRunner, decoder: PayloadDecoder) {
+        /// One committed entry, after the ticks recorded at or before it: the message's readings
+        /// decoded (nil for a cut message or an unreadable range), for the caller to feed.
+        mutating func take(_ entry: SpoolEntry, ticksTo runner: inout DetectionRunner, decoder: PayloadDecoder) -> (decoded: DecodedMessage, receivedAtNanos: Int64)? {
             feedTicks(upTo: position, to: &runner)
             switch entry {
             case .message(let record):
-                if !record.isCut {
-                    decoded.removeAll()
-                    decoder.decode(topic: record.topic, payload: record.payload, into: &decoded)
-                    runner.replay(decoded, receivedAtNanos: record.receivedAtNanos)
-                }
                 messages += 1
                 position = record.next
+                guard !record.isCut else { return nil }
+                decoded.removeAll()
+                decoder.decode(topic: record.topic, payload: record.payload, into: &decoded)
+                return (decoded, record.receivedAtNanos)
             case .unreadable(let range):
                 position = max(position, range.upperBound)
+                return nil
             }
         }
 

@@ -45,6 +45,7 @@ struct IngestStateMachine {
         case notification
         case ping
         case trim
+        case states
     }
 
     /// One pass: fill the batch, then decide about ticks, inputs, the commit and idling.
@@ -78,6 +79,15 @@ struct IngestStateMachine {
     private var isolationWritten = PostgresSink.Written.none
     private var writeStarted: ContinuousClock.Instant
     private var replay: Replay?
+    /// Vehicles whose state is stored in `vehicle_state` but not in memory (evicted as idle, or idle
+    /// at start): loaded when one of them sends again.
+    private var storedOnly = Set<String>()
+    /// Readings waiting for their vehicles' states to load: fed from this index of the batch (live),
+    /// or this replayed message.
+    private var feedAfterLoad: Int?
+    /// The vehicles asked for, asked again after a reconnect until they arrive.
+    private var loadRequest: [String]?
+    private var replayAfterLoad: (decoded: DecodedMessage, receivedAtNanos: Int64)?
     private var rejectionBudget: RejectionBudget
 
     private var stopDeadline: ContinuousClock.Instant?
@@ -164,8 +174,18 @@ struct IngestStateMachine {
     mutating func read(_ entry: SpoolEntry, at now: Moment) -> Action {
         awaiting = nil
         if phase == .replaying, var r = replay, runner != nil {
-            r.feed(entry, to: &runner!, decoder: decoder)
+            let message = r.take(entry, ticksTo: &runner!, decoder: decoder)
             replay = r
+            if let message {
+                let missing = statesToLoad(message.decoded.readings[...])
+                if !missing.isEmpty {
+                    replayAfterLoad = message
+                    loadRequest = missing
+                    awaiting = .states
+                    return .loadStates(missing)
+                }
+                runner!.replay(message.decoded, receivedAtNanos: message.receivedAtNanos)
+            }
             return decide(now)
         }
         guard let position = readPosition else { preconditionFailure("read before resuming") }
@@ -175,8 +195,15 @@ struct IngestStateMachine {
         case .message(let record):
             let before = batch.decoded.readings.count
             batch.add(record, decoder: decoder, now: now.monotonic, budget: &rejectionBudget)
-            runner?.feed(&batch, from: before)
             readPosition = record.next
+            let missing = statesToLoad(batch.decoded.readings[before...])
+            if !missing.isEmpty {
+                feedAfterLoad = before
+                loadRequest = missing
+                awaiting = .states
+                return .loadStates(missing)
+            }
+            runner?.feed(&batch, from: before)
         case .unreadable(let range):
             pending.append(.report(.unreadable(range)))
             readPosition = max(position, range.upperBound)
@@ -195,6 +222,27 @@ struct IngestStateMachine {
         } else {
             round.reading = false
             round.caughtUp = true
+        }
+        return decide(now)
+    }
+
+    /// The stored states of vehicles not in memory (those without one start afresh); the readings
+    /// that waited for them go on.
+    mutating func statesLoaded(_ states: [(vehicleID: String, bytes: [UInt8])], requested: [String], at now: Moment) -> Action {
+        awaiting = nil
+        if runner != nil {
+            let unusable = runner!.adopt(states)
+            if unusable > 0 { pending.append(.report(.unusableStates(unusable))) }
+        }
+        storedOnly.subtract(requested)
+        loadRequest = nil
+        if let from = feedAfterLoad {
+            feedAfterLoad = nil
+            runner?.feed(&batch, from: from)
+        }
+        if let message = replayAfterLoad {
+            replayAfterLoad = nil
+            runner?.replay(message.decoded, receivedAtNanos: message.receivedAtNanos)
         }
         return decide(now)
     }
@@ -237,7 +285,7 @@ struct IngestStateMachine {
             disconnect(error, retryAfter: true, at: now)
         case .write, .deadLetter:
             return writeFailed(error, at: now)
-        case .reload, .notification, .ping, .trim, .read, nil:
+        case .reload, .notification, .ping, .trim, .states, .read, nil:
             disconnect(error, retryAfter: false, at: now)
         }
         return decide(now)
@@ -328,6 +376,7 @@ struct IngestStateMachine {
             return
         }
         let unusable = runner!.restore(stored, now: now.monotonic)
+        storedOnly = Set(stored.idleVehicles)
         if unusable > 0 { pending.append(.report(.unusableStates(unusable))) }
         guard let snapshot = stored.snapshot, snapshot.position >= c.released, snapshot.position <= start else {
             if let snapshot = stored.snapshot {
@@ -361,6 +410,11 @@ struct IngestStateMachine {
                 let plan = ConnectPlan(migrate: settings.migrate && !migrated, loadInputs: runner != nil, resume: resumePlan)
                 awaiting = .connect(plan)
                 return .connect(plan)
+            }
+            // Readings wait for their vehicles' states: nothing else goes first.
+            if let request = loadRequest {
+                awaiting = .states
+                return .loadStates(request)
             }
             if phase == .replaying, let r = replay {
                 if r.isDone {
@@ -444,6 +498,17 @@ struct IngestStateMachine {
         }
     }
 
+    /// The vehicles among these readings whose state is stored but not in memory.
+    private func statesToLoad(_ readings: ArraySlice<Reading>) -> [String] {
+        guard let r = runner, !storedOnly.isEmpty else { return [] }
+        var out: [String] = []
+        for reading in readings where storedOnly.contains(reading.vehicleID) && !r.detection.holdsState(of: reading.vehicleID)
+            && !out.contains(reading.vehicleID) {
+            out.append(reading.vehicleID)
+        }
+        return out
+    }
+
     /// How the next connection resumes.
     private var resumePlan: ConnectPlan.Resume {
         if phase == .starting { return .start }
@@ -466,6 +531,14 @@ struct IngestStateMachine {
     private mutating func commit(_ written: PostgresSink.Written, at now: Moment) -> Action {
         committedPosition = batch.endPosition
         runner?.committed(batch, now: now.monotonic)
+        // With a snapshot stored, idle vehicles unchanged since it can leave memory.
+        if batch.snapshot != nil, settings.vehicleIdleEvict > .zero, runner != nil {
+            let evicted = runner!.evictIdle(idleFor: settings.vehicleIdleEvict)
+            if !evicted.isEmpty {
+                storedOnly.formUnion(evicted)
+                pending.append(.report(.evicted(vehicles: evicted.count)))
+            }
+        }
         // With detection, the spool keeps what a replay from the snapshot needs.
         let release = min(runner?.snapshotPosition ?? batch.endPosition, batch.endPosition)
         let done = Commit(batch: batch, written: written, commitTime: now.monotonic - writeStarted, releaseUpTo: release,
