@@ -23,7 +23,7 @@ struct LoadCommand: ParsableCommand {
     func validate() throws {
         guard MQTTURL(mqttUrl) != nil else { throw ValidationError("--mqtt-url must look like mqtt://host:port") }
         guard qos == 0 || qos == 1 else { throw ValidationError("--qos must be 0 or 1") }
-        guard (1...99_999).contains(vehicles) else { throw ValidationError("--vehicles must be 1…99999") }
+        guard (1...1_000_000).contains(vehicles) else { throw ValidationError("--vehicles must be 1…1000000") }
         guard (1...1000).contains(batch) else { throw ValidationError("--batch must be 1…1000") }
         guard (1...64).contains(connections) else { throw ValidationError("--connections must be 1…64") }
         if let rate, rate <= 0 { throw ValidationError("--rate must be > 0") }
