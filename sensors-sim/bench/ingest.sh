@@ -13,24 +13,8 @@ cd "$(dirname "$0")/../.."
 N=${1:-200000}
 BATCH=${2:-1}
 MESSAGES=$(( (N + BATCH - 1) / BATCH ))
-bash deploy/install-deps.sh
-. deploy/local/stack.sh
-if [ -z "${FLEETD_BIN:-}" ] || [ -z "${FLEET_SIM_BIN:-}" ]; then
-    swift build -c release --product fleetd >/dev/null
-    swift build -c release --product fleet-sim >/dev/null
-    bin=$(swift build -c release --show-bin-path)
-fi
-fleetd_bin=${FLEETD_BIN:-$bin/fleetd}
-sim_bin=${FLEET_SIM_BIN:-$bin/fleet-sim}
-
-run_dir="$PWD/.run/bench-$$"
-mkdir -p "$run_dir"; chmod 755 "$PWD/.run" "$run_dir"
-fleetd_pid=""
-cleanup() { [ -n "$fleetd_pid" ] && kill "$fleetd_pid" 2>/dev/null; stack_stop "$run_dir"; rm -rf "$run_dir"; }
-trap cleanup EXIT
-stack_start "$run_dir" >/dev/null
+. sensors-sim/bench/common.sh
 MQ=$STACK_MQTT_PORT PG=$STACK_PG_URL
-admin=$(stack_free_port)
 topics=(-t 'fleet/+/telemetry' -t 'fleet/+/fuel' -t 'fleet/+/odometer' -t 'fleet/+/gps')
 now() { date +%s.%N; }
 
@@ -43,7 +27,6 @@ fleetd_args() {
     echo run --mqtt-url "mqtt://127.0.0.1:$MQ" --postgres-url "$db" --admin-addr "127.0.0.1:$admin" \
         --spool-path "$run_dir/fleetd-$1.spool" --client-id "bench-fleetd-$1" --detection "$1" --log-level warning
 }
-metric() { { curl -s "http://127.0.0.1:$admin/metrics" || true; } | awk -v m="$1" '$1==m {print $2}'; }
 
 # Create the four persistent sessions, then leave.
 for mode in on off; do

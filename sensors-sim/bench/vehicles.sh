@@ -9,22 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-200000}
-bash deploy/install-deps.sh
-. deploy/local/stack.sh
-if [ -z "${FLEETD_BIN:-}" ] || [ -z "${FLEET_SIM_BIN:-}" ]; then
-    swift build -c release --product fleetd >/dev/null
-    swift build -c release --product fleet-sim >/dev/null
-    bin=$(swift build -c release --show-bin-path)
-fi
-sim_bin=${FLEET_SIM_BIN:-$bin/fleet-sim}
-run_dir="$PWD/.run/bench-vehicles-$$"
-mkdir -p "$run_dir"; chmod 755 "$PWD/.run" "$run_dir"
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; stack_stop "$run_dir"; rm -rf "$run_dir"; }
-trap cleanup EXIT
-stack_start "$run_dir" >/dev/null
-admin=$(stack_free_port)
-metric() { { curl -s "http://127.0.0.1:$admin/metrics" || true; } | awk -v m="$1" '$1==m {print $2}'; }
+. sensors-sim/bench/common.sh
 rss_mib() { awk '/VmRSS/ {printf "%d", $2/1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # $1 label, $2 binary: prints one table row.
@@ -33,28 +18,28 @@ measure() {
     psql -X -q "$STACK_PG_URL" -c "CREATE DATABASE v_$1"
     local args=(run --mqtt-url "mqtt://127.0.0.1:$STACK_MQTT_PORT" --postgres-url "$db" --admin-addr "127.0.0.1:$admin"
                 --spool-path "$run_dir/$1.spool" --client-id "bench-$1" --log-level warning --mqtt-topics "fleet/#")
-    "$fleetd" "${args[@]}" 2>>"$run_dir/$1.log" & pid=$!
+    "$fleetd" "${args[@]}" 2>>"$run_dir/$1.log" & fleetd_pid=$!
     until curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null; do sleep 0.2; done
     "$sim_bin" load --mqtt-url "mqtt://127.0.0.1:$STACK_MQTT_PORT" --count "$N" --vehicles "$N" --qos 1 >/dev/null
     local peak=0 r acc
     for _ in $(seq 1 1200); do
-        acc=$(metric fleetd_readings_accepted_total); r=$(rss_mib $pid); [ "$r" -gt "$peak" ] && peak=$r
+        acc=$(metric fleetd_readings_accepted_total); r=$(rss_mib $fleetd_pid); [ "$r" -gt "$peak" ] && peak=$r
         [ "${acc%.*}" -ge "$N" ] 2>/dev/null && break
         sleep 0.1
     done
     sleep 12   # the reorder window passes and a snapshot stores every vehicle
     local in_memory; in_memory=$(metric fleetd_detector_vehicles_in_memory); in_memory=${in_memory:-n/a}
-    kill -TERM $pid; wait $pid || true; pid=""
+    kill -TERM $fleetd_pid; wait $fleetd_pid || true; fleetd_pid=""
     local stored; stored=$(psql -X -At "$db" -c "select count(*) from vehicle_state")
     psql -X -q "$db" -c "update vehicle_state set updated_at = now() - interval '8 days'"
     rm -f "$run_dir/$1.spool"
     local t0 t1; t0=$(date +%s.%N)
-    "$fleetd" "${args[@]}" 2>>"$run_dir/$1.log" & pid=$!
+    "$fleetd" "${args[@]}" 2>>"$run_dir/$1.log" & fleetd_pid=$!
     until curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null; do sleep 0.05; done
     t1=$(date +%s.%N)
     sleep 1
-    local start_rss; start_rss=$(rss_mib $pid)
-    kill -TERM $pid; wait $pid || true; pid=""
+    local start_rss; start_rss=$(rss_mib $fleetd_pid)
+    kill -TERM $fleetd_pid; wait $fleetd_pid || true; fleetd_pid=""
     printf '%-10s %10s %14s %12s %14s %14s\n' "$label" "$peak" "$in_memory" "$stored" \
         "$(echo "$t0 $t1" | awk '{printf "%.2f", $2-$1}')" "$start_rss"
 }
@@ -62,4 +47,4 @@ measure() {
 printf '\n%d vehicles, one reading each\n' "$N"
 printf '%-10s %10s %14s %12s %14s %14s\n' "fleetd" "peak MiB" "in memory" "stored" "start-up s" "RSS at start"
 [ -n "${FLEETD_BASE_BIN:-}" ] && measure base "$FLEETD_BASE_BIN"
-measure new "${FLEETD_BIN:-$bin/fleetd}"
+measure new "$fleetd_bin"
