@@ -76,6 +76,16 @@ final class PostgresSink {
         /// Ticks, the detector snapshot when asked, and the checkpoint.
         case close(withSnapshot: Bool)
     }
+
+    /// What one part of `batch` covers: its messages' rows, its event rows, and whether it closes the
+    /// batch (ticks and checkpoint) with the detector snapshot.
+    struct Scope {
+        var messages: Range<Int>
+        var events: Range<Int>
+        var closing: Bool
+        var snapshot: Bool
+    }
+
     /// Batches left to write through the staging table after a duplicate was seen.
     private var stagedBatchesLeft = 0
     static let stagedBatchesAfterDuplicate = 20
@@ -113,14 +123,8 @@ final class PostgresSink {
     }
 
     func write(_ batch: IngestBatch, spoolID: String, part: Part = .whole) throws(PGError) -> Written {
-        let messages: Range<Int>, events: Range<Int>, closing: Bool, snapshot: Bool
-        switch part {
-        case .whole: (messages, events, closing, snapshot) = (0..<batch.spans.count, batch.events.indices, true, true)
-        case .messages(let r): (messages, events, closing, snapshot) = (r, 0..<0, false, false)
-        case .events(let r): (messages, events, closing, snapshot) = (0..<0, r, false, false)
-        case .close(let s): (messages, events, closing, snapshot) = (0..<0, 0..<0, true, s)
-        }
-        let rows = batch.rows(of: messages)
+        let scope = part.scope(in: batch)
+        let rows = batch.rows(of: scope.messages)
         readingsCopy.removeAll()
         var newVehicles: Set<String> = []
         let readings = batch.decoded.readings
@@ -170,13 +174,13 @@ final class PostgresSink {
                     SELECT \(Self.rejectedColumns) FROM fleetd_stage_rejected ON CONFLICT DO NOTHING
                     """).affectedRows
             }
-            if !events.isEmpty { try writeEvents(Array(batch.events[events]), into: &written) }
-            if closing {
+            if !scope.events.isEmpty { try writeEvents(Array(batch.events[scope.events]), into: &written) }
+            if scope.closing {
                 for tick in batch.ticks {
                     try db.exec("INSERT INTO detector_ticks (spool_id, position, clock_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                                 [spoolID, String(tick.position), String(tick.clockMs)])
                 }
-                if snapshot, let s = batch.snapshot { try writeSnapshot(s, spoolID: spoolID) }
+                if scope.snapshot, let s = batch.snapshot { try writeSnapshot(s, spoolID: spoolID) }
                 try db.exec("""
                     INSERT INTO ingest_checkpoint (spool_id, position) VALUES ($1, $2)
                     ON CONFLICT (spool_id) DO UPDATE SET position = excluded.position, updated_at = now()
@@ -189,5 +193,16 @@ final class PostgresSink {
         }
         knownVehicles.formUnion(newVehicles)
         return written
+    }
+}
+
+extension PostgresSink.Part {
+    func scope(in batch: IngestBatch) -> PostgresSink.Scope {
+        switch self {
+        case .whole: PostgresSink.Scope(messages: batch.spans.indices, events: batch.events.indices, closing: true, snapshot: true)
+        case .messages(let r): PostgresSink.Scope(messages: r, events: 0..<0, closing: false, snapshot: false)
+        case .events(let r): PostgresSink.Scope(messages: 0..<0, events: r, closing: false, snapshot: false)
+        case .close(let s): PostgresSink.Scope(messages: 0..<0, events: 0..<0, closing: true, snapshot: s)
+        }
     }
 }

@@ -94,26 +94,15 @@ final class IngestWorld {
 
     private func refusal(of part: PostgresSink.Part) -> PGError? {
         let batch = machine.batch
-        var messages: Range<Int> = 0..<0, events: Range<Int> = 0..<0
-        switch part {
-        case .whole: (messages, events) = (batch.spans.indices, batch.events.indices)
-        case .messages(let r): messages = r
-        case .events(let r): events = r
-        case .close: break
-        }
+        let scope = part.scope(in: batch)
+        let (messages, events) = (scope.messages, scope.events)
         if let poison = poisonTopic, messages.contains(where: { batch.spans[$0].topic.contains(poison) }) {
             return PGError(message: "new row violates check constraint", sqlState: "23514", connectionLost: false)
         }
         if refuseEvents && !events.isEmpty {
             return PGError(message: "trigger refused", sqlState: "P0001", connectionLost: false)
         }
-        let withSnapshot: Bool
-        switch part {
-        case .whole: withSnapshot = true
-        case .close(let s): withSnapshot = s
-        default: withSnapshot = false
-        }
-        if refuseSnapshots && withSnapshot && batch.snapshot != nil {
+        if refuseSnapshots && scope.closing && scope.snapshot && batch.snapshot != nil {
             return PGError(message: "vehicle_state refused", sqlState: "23514", connectionLost: false)
         }
         return nil
@@ -122,23 +111,16 @@ final class IngestWorld {
     /// Applies a part's rows as one transaction.
     private func apply(_ part: PostgresSink.Part) -> PostgresSink.Written {
         let batch = machine.batch
-        var messages: Range<Int> = 0..<0
-        var closing = false, withSnapshot = false
-        switch part {
-        case .whole: (messages, closing, withSnapshot) = (batch.spans.indices, true, true)
-        case .messages(let r): messages = r
-        case .events: break
-        case .close(let s): (closing, withSnapshot) = (true, s)
-        }
+        let scope = part.scope(in: batch)
         var written = PostgresSink.Written.none
-        for i in messages {
+        for i in scope.messages {
             let p = batch.spans[i].position
             stored[p, default: 0] += 1
             if stored[p]! > 1 { written.duplicates += 1 } else { written.readingsInserted += 1 }
         }
-        if closing {
+        if scope.closing {
             checkpoint = batch.endPosition
-            if withSnapshot, let s = batch.snapshot {
+            if scope.snapshot, let s = batch.snapshot {
                 snapshotPosition = s.position
                 snapshotClockMs = s.clockMs
                 for (id, bytes) in s.states { storedStates[id] = bytes }
