@@ -82,12 +82,16 @@ struct IngestStateMachine {
     /// Vehicles whose state is stored in `vehicle_state` but not in memory (evicted as idle, or idle
     /// at start): loaded when one of them sends again.
     private var storedOnly = Set<String>()
-    /// Readings waiting for their vehicles' states to load: fed from this index of the batch (live),
-    /// or this replayed message.
-    private var feedAfterLoad: Int?
-    /// The vehicles asked for, asked again after a reconnect until they arrive.
-    private var loadRequest: [String]?
-    private var replayAfterLoad: (decoded: DecodedMessage, receivedAtNanos: Int64)?
+    /// Readings waiting for their vehicles' states: the vehicles asked for (asked again after a
+    /// reconnect until they arrive) and what to feed once they have.
+    private var waitingForStates: (vehicles: [String], then: AfterLoad)?
+
+    private enum AfterLoad {
+        /// The batch's readings from this index (live).
+        case feed(from: Int)
+        /// A replayed message.
+        case replay(DecodedMessage, receivedAtNanos: Int64)
+    }
     private var rejectionBudget: RejectionBudget
 
     private var stopDeadline: ContinuousClock.Instant?
@@ -178,12 +182,7 @@ struct IngestStateMachine {
             replay = r
             if let message {
                 let missing = statesToLoad(message.decoded.readings[...])
-                if !missing.isEmpty {
-                    replayAfterLoad = message
-                    loadRequest = missing
-                    awaiting = .states
-                    return .loadStates(missing)
-                }
+                if !missing.isEmpty { return waitForStates(missing, then: .replay(message.decoded, receivedAtNanos: message.receivedAtNanos)) }
                 runner!.replay(message.decoded, receivedAtNanos: message.receivedAtNanos)
             }
             return decide(now)
@@ -197,12 +196,7 @@ struct IngestStateMachine {
             batch.add(record, decoder: decoder, now: now.monotonic, budget: &rejectionBudget)
             readPosition = record.next
             let missing = statesToLoad(batch.decoded.readings[before...])
-            if !missing.isEmpty {
-                feedAfterLoad = before
-                loadRequest = missing
-                awaiting = .states
-                return .loadStates(missing)
-            }
+            if !missing.isEmpty { return waitForStates(missing, then: .feed(from: before)) }
             runner?.feed(&batch, from: before)
         case .unreadable(let range):
             pending.append(.report(.unreadable(range)))
@@ -235,15 +229,12 @@ struct IngestStateMachine {
             if unusable > 0 { pending.append(.report(.unusableStates(unusable))) }
         }
         storedOnly.subtract(requested)
-        loadRequest = nil
-        if let from = feedAfterLoad {
-            feedAfterLoad = nil
-            runner?.feed(&batch, from: from)
+        switch waitingForStates?.then {
+        case .feed(let from)?: runner?.feed(&batch, from: from)
+        case .replay(let decoded, let receivedAtNanos)?: runner?.replay(decoded, receivedAtNanos: receivedAtNanos)
+        case nil: break
         }
-        if let message = replayAfterLoad {
-            replayAfterLoad = nil
-            runner?.replay(message.decoded, receivedAtNanos: message.receivedAtNanos)
-        }
+        waitingForStates = nil
         return decide(now)
     }
 
@@ -412,9 +403,9 @@ struct IngestStateMachine {
                 return .connect(plan)
             }
             // Readings wait for their vehicles' states: nothing else goes first.
-            if let request = loadRequest {
+            if let waiting = waitingForStates {
                 awaiting = .states
-                return .loadStates(request)
+                return .loadStates(waiting.vehicles)
             }
             if phase == .replaying, let r = replay {
                 if r.isDone {
@@ -496,6 +487,13 @@ struct IngestStateMachine {
             }
             round = Round()
         }
+    }
+
+    /// Holds readings back until these vehicles' stored states are loaded.
+    private mutating func waitForStates(_ vehicles: [String], then: AfterLoad) -> Action {
+        waitingForStates = (vehicles, then)
+        awaiting = .states
+        return .loadStates(vehicles)
     }
 
     /// The vehicles among these readings whose state is stored but not in memory.
