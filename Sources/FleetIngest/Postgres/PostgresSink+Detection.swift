@@ -55,15 +55,13 @@ extension PostgresSink {
     /// this spool's snapshot position and later ticks.
     func loadDetection(spoolID: String, idleAfter: Duration?) throws(PGError) -> StoredDetection {
         var stored = StoredDetection()
-        let recent = idleAfter.map { "WHERE updated_at > now() - make_interval(secs => \($0.components.seconds))" } ?? ""
-        let states = try db.exec("SELECT vehicle_id, state FROM vehicle_state \(recent)")
+        // One pass over the table: an idle vehicle's row comes without its state.
+        let state = idleAfter.map { "CASE WHEN updated_at > now() - make_interval(secs => \($0.components.seconds)) THEN state END" } ?? "state"
+        let states = try db.exec("SELECT vehicle_id, \(state) FROM vehicle_state")
         stored.states.reserveCapacity(states.rowCount)
         for i in 0..<states.rowCount {
-            if let id = states.string(i, 0), let bytes = states.bytea(i, 1) { stored.states.append((id, bytes)) }
-        }
-        if let age = idleAfter {
-            let idle = try db.exec("SELECT vehicle_id FROM vehicle_state WHERE updated_at <= now() - make_interval(secs => \(age.components.seconds))")
-            stored.idleVehicles = (0..<idle.rowCount).compactMap { idle.string($0, 0) }
+            guard let id = states.string(i, 0) else { continue }
+            if let bytes = states.bytea(i, 1) { stored.states.append((id, bytes)) } else { stored.idleVehicles.append(id) }
         }
         let cp = try db.exec("SELECT position, clock_ms FROM detector_checkpoint WHERE spool_id = $1", [spoolID])
         if cp.rowCount == 1, let p = cp.int(0, 0), let c = cp.int(0, 1) { stored.snapshot = (UInt64(p), c) }
