@@ -29,6 +29,4 @@ final class AdminConnections: Sendable {
             _ = open.withLock { $0.channels.removeValue(forKey: id) }
         }
     }
-
-    var count: Int { open.withLock { $0.channels.count } }
 }

@@ -65,7 +65,7 @@ public final class Pipeline: @unchecked Sendable {
         var vehicles = Set<String>()
         metrics.spoolCapacityBytes.set(to: Double(spool.capacity))
 
-        /// Spool flushes and gauges, between reads.
+        /// Spool flushes and gauges: after each commit and while idle or backing off.
         func housekeeping() {
             let now = ContinuousClock.now
             if now - lastSync >= settings.spoolSyncInterval {
@@ -129,7 +129,6 @@ public final class Pipeline: @unchecked Sendable {
                     action = machine.failed(error, at: .now())
                 }
             case .write(let part):
-                housekeeping()
                 action = onSink { s throws(PGError) in
                     let written = try s.write(machine.batch, spoolID: spool.spoolID, part: part)
                     return machine.written(written, at: .now())
@@ -319,7 +318,6 @@ public final class Pipeline: @unchecked Sendable {
             metrics.ingestLatencySeconds.recordNanoseconds(max(0, committedAt - batch.receivedAtNanos[i]))
             if vehicles.insert(r.vehicleID).inserted { metrics.vehiclesTracked.set(to: Double(vehicles.count)) }
         }
-        metrics.spoolUsedBytes.set(to: Double(spool.usedBytes))
     }
 
     private func noteFailure(_ error: PGError) {
