@@ -28,6 +28,23 @@ import Testing
         }
     }
 
+    /// A state in the middle of a suspected clock stall (cadence learned, an incident open, readings
+    /// held for it) comes back exactly, so a restart decides the stall as the running daemon would.
+    @Test func aStateHoldingForAClockStallRoundTrips() throws {
+        let t0: Int64 = 1_767_225_600_000
+        var fleet = FleetDetection(windowMs: 10_000)
+        var events: [DetectionEvent] = []
+        for i in 0..<200 {
+            let skew: Int64 = i >= 100 ? 3 * 3_600_000 + 77 : 0
+            let r = Reading(vehicleID: "v", channel: .fuel, ts: t0 + Int64(i) * 60_000 + skew, seq: Int64(i), fuelL: 40, ignition: false)
+            _ = fleet.ingest(r, arrivalMs: t0 + 30 * 3_600_000 + Int64(i), into: &events)
+        }
+        let state = try #require(fleet.state(of: "v"))
+        #expect(state.clock.isHolding && state.reorder.heldForClock == 100)
+        let back = try BinaryState.decode(VehicleState.self, from: BinaryState.encode(state))
+        #expect(back == state)
+    }
+
     @Test func damagedBytesAreRefused() throws {
         let state = try #require(Self.states(seed: 4).first)
         let bytes = try BinaryState.encode(state)

@@ -93,6 +93,7 @@ public struct FleetDetection: Sendable {
     /// Releases everything held (the end of a finite stream: tests and tools only).
     public mutating func flushAll(into out: inout [DetectionEvent]) {
         for slot in states.indices {
+            VehicleEngine.settle(state: &states[slot])
             for r in states[slot].reorder.flush() { feed(r, slot, into: &out) }
             VehicleEngine.finish(state: &states[slot], into: &out)
             markChanged(slot)
@@ -200,7 +201,14 @@ public struct FleetDetection: Sendable {
         clockMs = ms
         guard ms >= nextSweepMs else { return }
         nextSweepMs = ms + Self.sweepEveryMs
-        for slot in holding { release(slot, into: &out) }
+        for slot in holding {
+            // A unit silent since its stall was suspected: nothing will decide it, take it at its word.
+            if states[slot].clock.isHolding && lastArrivalMs[slot] < ms - ClockWatch.maxHoldIdleMs {
+                VehicleEngine.settle(state: &states[slot])
+                markChanged(slot)
+            }
+            release(slot, into: &out)
+        }
     }
 
     /// Feeds what the vehicle's reorder window releases at the receiving clock to its detectors.

@@ -1,5 +1,5 @@
 /// Runs one vehicle's detectors: readings enter through the reorder window and reach the
-/// ordered detectors in device time; clock skew is judged on arrival.
+/// ordered detectors in device time; clock skew is judged on arrival (ClockWatch).
 public enum VehicleEngine {
     public enum Outcome: Sendable, Equatable {
         /// Held in the reorder window, fed to the detectors in device-time order.
@@ -12,19 +12,33 @@ public enum VehicleEngine {
 
     /// Offers a reading that arrived at `arrivalMs`.
     public static func accept(_ r: Reading, arrivalMs: Int64, state: inout VehicleState, into out: inout [DetectionEvent]) -> Outcome {
-        for a in state.clock.feed(r, arrivalMs: arrivalMs) { out.append(.anomaly(a)) }
+        let verdict = state.clock.judge(r, arrivalMs: arrivalMs, held: state.reorder.heldForClock)
+        for a in verdict.anomalies { out.append(.anomaly(a)) }
+        apply(verdict.hold, to: &state.reorder)
         var r = r
-        if state.clock.isAhead(r, arrivalMs: arrivalMs) {
-            // Its time is wrong, its values are not. Left at its own time it would make every correct
-            // reading after it look late; dropped, a theft or rollback during the skew would go unseen.
-            // Placed at its time less the clock's offset, detection goes on through the incident.
-            r.ts -= state.clock.offsetMs
-        }
+        // A skewed clock's time is wrong, its values are not: the reading goes where the clock's
+        // offset says it belongs (ClockWatch).
+        r.ts = verdict.ts
         switch state.reorder.insert(r, arrivalMs: arrivalMs) {
         case .accepted: return .accepted
         case .duplicate: return .duplicate
         case .late: return .late
         }
+    }
+
+    private static func apply(_ hold: ClockWatch.Hold, to reorder: inout ReorderBuffer) {
+        switch hold {
+        case .none: break
+        case .from(let ts): reorder.hold(from: ts)
+        case .release: reorder.endHold()
+        case .undo(let from, let shift): reorder.undoHold(from: from, shiftMs: shift)
+        }
+    }
+
+    /// The end of a finite stream (tests and tools), before the held readings are flushed: a stall
+    /// still undecided is taken at its word.
+    public static func settle(state: inout VehicleState) {
+        apply(state.clock.abandonHold(), to: &state.reorder)
     }
 
     /// The end of a finite stream (tests and tools), after the held readings were fed: detectors

@@ -34,6 +34,9 @@ public struct ReorderBuffer: Sendable, Equatable, Codable {
     public private(set) var releasedThrough: Int64?
     private(set) var channelsAtReleasedThrough: [Channel] = []
     private(set) var newestTs: Int64 = .min
+    /// Readings at or after this time wait for a suspected clock stall to be decided (ClockWatch),
+    /// whatever the window or the capacity say.
+    public private(set) var holdFrom: Int64?
     /// The last released readings' keys (ts and channel), so a redelivery of a reading already fed
     /// to the detectors counts as a duplicate, not as late. Redeliveries come soon after the
     /// original; a small ring is enough.
@@ -50,7 +53,7 @@ public struct ReorderBuffer: Sendable, Equatable, Codable {
     public var heldCount: Int { pending.count - head }
 
     enum CodingKeys: String, CodingKey {
-        case windowMs, capacity, pending, releasedThrough, channelsAtReleasedThrough, newestTs, recent, recentNext
+        case windowMs, capacity, pending, releasedThrough, channelsAtReleasedThrough, newestTs, recent, recentNext, holdFrom
     }
 
     public init(from decoder: any Decoder) throws {
@@ -63,6 +66,7 @@ public struct ReorderBuffer: Sendable, Equatable, Codable {
         newestTs = try c.decode(Int64.self, forKey: .newestTs)
         recent = try c.decode([Int64].self, forKey: .recent)
         recentNext = try c.decode(Int.self, forKey: .recentNext)
+        holdFrom = try c.decodeIfPresent(Int64.self, forKey: .holdFrom)
     }
 
     /// Only the held readings are state; released slots are not written.
@@ -76,12 +80,13 @@ public struct ReorderBuffer: Sendable, Equatable, Codable {
         try c.encode(newestTs, forKey: .newestTs)
         try c.encode(recent, forKey: .recent)
         try c.encode(recentNext, forKey: .recentNext)
+        try c.encodeIfPresent(holdFrom, forKey: .holdFrom)
     }
 
     public static func == (a: ReorderBuffer, b: ReorderBuffer) -> Bool {
         a.windowMs == b.windowMs && a.capacity == b.capacity && a.pending[a.head...].elementsEqual(b.pending[b.head...])
             && a.releasedThrough == b.releasedThrough && a.channelsAtReleasedThrough == b.channelsAtReleasedThrough
-            && a.newestTs == b.newestTs && a.recent == b.recent && a.recentNext == b.recentNext
+            && a.newestTs == b.newestTs && a.recent == b.recent && a.recentNext == b.recentNext && a.holdFrom == b.holdFrom
     }
 
     /// Offers a reading that arrived at `arrivalMs` (the receiving clock, passed in).
@@ -116,6 +121,7 @@ public struct ReorderBuffer: Sendable, Equatable, Codable {
         var i = head
         while i < pending.count {
             let p = pending[i]
+            if let h = holdFrom, p.reading.ts >= h { break }
             let overfull = pending.count - i > capacity
             // A backlog (a reading already older than the window when it arrived) waits out the
             // window in receiving time: a unit's other channels replay their backlogs in messages
@@ -132,11 +138,38 @@ public struct ReorderBuffer: Sendable, Equatable, Codable {
         noteReleased(out[from...])
     }
 
+    /// From now on readings at or after `ts` are not released until `endHold` or `undoHold`.
+    public mutating func hold(from ts: Int64) { holdFrom = ts }
+
+    /// Held readings go on where they are.
+    public mutating func endHold() { holdFrom = nil }
+
+    /// How many held readings wait for the hold (none without one).
+    public var heldForClock: Int {
+        guard let h = holdFrom else { return 0 }
+        var lo = head, hi = pending.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if pending[mid].reading.ts < h { lo = mid + 1 } else { hi = mid }
+        }
+        return pending.count - lo
+    }
+
+    /// Held readings at or after `from` move forward by `shiftMs` (they were placed early) and go on.
+    public mutating func undoHold(from: Int64, shiftMs: Int64) {
+        holdFrom = nil
+        for i in head..<pending.count where pending[i].reading.ts >= from {
+            pending[i].reading.ts += shiftMs
+        }
+        newestTs = max(newestTs, (pending.last?.reading.ts) ?? .min)
+    }
+
     /// Releases everything held, in order (shutdown, or tests with a known end).
     public mutating func flush() -> [Reading] {
         let out = pending[head...].map(\.reading)
         pending.removeAll()
         head = 0
+        holdFrom = nil
         noteReleased(out[...])
         return out
     }

@@ -24,6 +24,8 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Thefts and leaks while driving per vehicle-day (default: the scenario's).") var drainMoving: Double?
     @Option(help: "Multiply the scenario's fuel-probe noise and slosh by this.") var noiseScale: Double = 1
     @Option(help: "Reorder window, seconds.") var reorderWindow: Double = 10
+    @Option(help: "When fleetd receives the messages: live (as published), backlog[:MSGS_PER_S] (all after the run, default 40000/s) or replay[:SPEED] (published SPEED× faster than real time, default 1300). Several, comma-separated: each is scored and its events compared with the first's.")
+    var pace: String = "live"
     @Option(help: "List at most this many false and missed events.") var misses: Int = 40
     @Option(help: "Print this vehicle's readings, truth and fleetd's events (with --from and --to).") var trace: String?
     @Option(help: "Trace from this time, RFC 3339.") var from: String?
@@ -47,6 +49,7 @@ struct EvaluateCommand: ParsableCommand {
         }
         guard !matrix || seedList != nil else { throw ValidationError("--seeds must be comma-separated integers") }
         guard reorderWindow >= 0 && reorderWindow <= 600 else { throw ValidationError("--reorder-window must be in [0, 600] s") }
+        guard paces != nil else { throw ValidationError("--pace must be live, backlog[:MSGS_PER_S] or replay[:SPEED], or several of them comma-separated") }
     }
 
     func run() throws {
@@ -57,8 +60,21 @@ struct EvaluateCommand: ParsableCommand {
         if let drainMoving { config.faults.drainMoving = drainMoving }
         config.sensors.fuelNoise *= noiseScale
         config.sensors.slosh *= noiseScale
-        let e = InProcessEvaluation(label: "\(name) seed \(seed), \(vehicles) vehicles × \(days) d", config: config,
-                                    windowMs: Int64(reorderWindow * 1000), trace: trace)
+        var first: InProcessEvaluation?
+        for arrival in paces! {
+            let e = InProcessEvaluation(label: "\(name) seed \(seed), \(vehicles) vehicles × \(days) d, received \(arrival)", config: config,
+                                        windowMs: Int64(reorderWindow * 1000), pace: arrival, trace: trace)
+            report(e)
+            if let first {
+                let agreement = EventAgreement(first.detectedEvents, e.detectedEvents, toleranceMs: EventAgreement.paceToleranceMs)
+                print("events received \(paces![0]) against \(arrival): \(agreement.summary)\n")
+            } else {
+                first = e
+            }
+        }
+    }
+
+    func report(_ e: InProcessEvaluation) {
         print("\(e.label), noise ×\(noiseScale): \(e.readings) readings, largest fuel detector state ≈ \(e.maxStateBytes) B")
         print(e.report.table())
         let listed = e.misses()
@@ -72,6 +88,11 @@ struct EvaluateCommand: ParsableCommand {
             print("\(trace): \(lines.count) lines (F = fleetd, T = truth)")
             print(lines.joined(separator: "\n"))
         }
+    }
+
+    var paces: [ArrivalPace]? {
+        let list = pace.split(separator: ",").map { ArrivalPace(argument: $0.trimmingCharacters(in: .whitespaces)) }
+        return list.isEmpty || list.contains(nil) ? nil : list.compactMap { $0 }
     }
 
     var seedList: [UInt64]? {

@@ -1,8 +1,8 @@
 import FleetCore
 
 /// fleetd's whole detection stage run on a simulated fleet without I/O: every message decoded and fed
-/// in publish order with the publish time as the receiving clock (reorder window, clock skew and
-/// backlogs as the daemon sees them), scored against the simulator's truth next to the naive baseline
+/// in publish order with a receiving clock set by `pace` (live: the publish time; reorder window,
+/// clock skew and backlogs as the daemon sees them), scored against the simulator's truth next to the naive baseline
 /// on the same readings. The same stage as the daemon, minutes instead of hours for 500 vehicles × 3 days.
 public struct InProcessEvaluation: Sendable {
     public var label: String
@@ -17,9 +17,13 @@ public struct InProcessEvaluation: Sendable {
     public var traced: [(reading: Reading, arrivalMs: Int64)] = []
 
     public var ours: ScoreReport { report.ours }
+
+    /// What fleetd's stage found, as the scorer sees it. Drains are scored as transactions; their
+    /// `fuel_drain` mirrors would only repeat them.
+    public var detectedEvents: [DetectedEvent] { events.compactMap(\.detected).filter { $0.kind != "fuel_drain" } }
     public var naive: ScoreReport { report.naive }
 
-    public init(label: String, config: ScenarioConfig, windowMs: Int64 = 10_000, trace: String? = nil) {
+    public init(label: String, config: ScenarioConfig, windowMs: Int64 = 10_000, pace: ArrivalPace = .live, trace: String? = nil) {
         self.label = label
         endMs = config.endMs
         var sim = FleetSimulation(config: config)
@@ -30,16 +34,19 @@ public struct InProcessEvaluation: Sendable {
         var perVehicle = [[Reading]](repeating: [], count: config.vehicles)
         var batch = MessageBatch()
         var decoded = DecodedMessage()
+        var index = 0
         while sim.nextSlice(into: &batch) {
             for m in batch.messages {
+                let arrivalMs = pace.arrivalMs(publishMs: m.publishAtMs, index: index, startMs: config.startMs, endMs: config.endMs)
+                index += 1
                 decoded.removeAll()
                 let topic = sim.topic(m)
                 batch.bytes[m.offset..<(m.offset + m.length)].withUnsafeBytes {
                     decoder.decode(topic: topic, payload: $0, into: &decoded)
                 }
                 for r in decoded.readings {
-                    _ = fleet.ingest(r, arrivalMs: m.publishAtMs, into: &events)
-                    if r.vehicleID == trace { traced.append((r, m.publishAtMs)) }
+                    _ = fleet.ingest(r, arrivalMs: arrivalMs, into: &events)
+                    if r.vehicleID == trace { traced.append((r, arrivalMs)) }
                     // The naive baseline gets the same readings, minus clock-skewed ones, in device order.
                     if r.ts <= m.publishAtMs + Self.skewToleranceMs { perVehicle[Int(m.vehicle)].append(r) }
                 }
@@ -62,7 +69,6 @@ public struct InProcessEvaluation: Sendable {
                 if let n = naive.process(level: l, ts: r.ts) { naiveDetected.append(n) }
             }
         }
-        // Drains are scored as transactions; their `fuel_drain` mirrors would only repeat them.
         let ourDetected = events.compactMap(\.detected).filter { $0.kind != "fuel_drain" }
         report = SideBySideReport(ours: Scorer.score(truth: truth, detected: ourDetected),
                                   naive: Scorer.score(truth: truth, detected: naiveDetected), naiveLevels: levels)
