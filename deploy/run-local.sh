@@ -50,8 +50,12 @@ for _ in $(seq 1 300); do
 done
 curl -s "http://127.0.0.1:$admin_port/readyz"; echo
 
-echo "== simulating $vehicles vehicles for $days days ($scenario)"
-"$bin/fleet-sim" scenario "$scenario" --vehicles "$vehicles" --days "$days" --seed 1 --speed 0 \
+# The simulated span starts at 06:00 UTC a day or more ago: the same working day on every run
+# (not whatever the last hours before now happened to hold), and never ahead of the wall clock.
+back=$(awk -v d="$days" 'BEGIN { n = int(d); if (n < d) n++; print n + 1 }')
+start="$(date -u -d "$(date -u +%F) -$back days" +%F)T06:00:00Z"
+echo "== simulating $vehicles vehicles for $days days from $start ($scenario), published as fast as fleetd takes it"
+"$bin/fleet-sim" scenario "$scenario" --vehicles "$vehicles" --days "$days" --seed 1 --speed 0 --start "$start" \
     --mqtt-url "mqtt://127.0.0.1:$STACK_MQTT_PORT" --postgres-url "$STACK_PG_URL" \
     --truth "$run_dir/truth.jsonl" --max-wall-seconds 600
 
@@ -65,7 +69,7 @@ for _ in $(seq 1 600); do
     sleep 0.5
 done
 # Published faster than real time, readings arrive as backlogs and wait out the reorder window
-# (10 s of receiving time) before the detectors see them.
+# (10 s of receiving time) before the detectors see them; device times say when things happened.
 sleep 12
 
 echo "== what came out"

@@ -87,7 +87,9 @@ extension OnTheTestStack {
             // in-process evaluation of the same stream, so a uniformly wrong daemon (tank capacities or
             // plans not loaded, say) fails too.
             let inProcess = InProcessEvaluation(label: "same stream in-process", config: sim.config)
-            let daemon = Scorer.score(truth: inProcess.truth, detected: calm.detected.filter { $0.kind != "fuel_drain" })
+            var options = Scorer.Options()
+            options.runEndMs = sim.config.endMs
+            let daemon = Scorer.score(truth: inProcess.truth, detected: calm.detected.filter { $0.kind != "fuel_drain" }, options: options)
             print("daemon:\n" + daemon.table() + "\nin-process:\n" + inProcess.ours.table())
             let refuel = try #require(daemon.kind("refuel")), local = try #require(inProcess.ours.kind("refuel"))
             #expect(refuel.truth >= 10, "the scenario must have refuels to judge")
@@ -124,7 +126,9 @@ extension OnTheTestStack {
             #expect(agreement.onlySecond.isEmpty && agreement.onlyFirst.count == undecided.count, "\(agreement.summary)")
             #expect(agreement.paired > 50)
             let decided = live.truth.filter { t in !openAtEnd.contains { $0.vehicle == t.vehicle && t.startMs >= $0.startMs } }
-            let score = Scorer.score(truth: decided, detected: found)
+            var options = Scorer.Options()
+            options.runEndMs = config.endMs
+            let score = Scorer.score(truth: decided, detected: found, options: options)
             print(score.table())
             for shortfall in DetectionBar.shortfalls(score, vehicleDays: 30) { Issue.record("daemon: \(shortfall)") }
         }

@@ -190,3 +190,22 @@ import Testing
         #expect(Scorer.score(truth: Array(truth.prefix(2)), detected: d).kind("refuel")!.recallOutsideOutages == nil)
     }
 }
+
+extension ScorerTests {
+    /// A dropout still going on when the run ended is known only when it ends: unreported, it is not
+    /// counted against recall; reported, it counts as found; ended earlier and unreported, it is missed.
+    @Test func eventsStillOpenAtTheEndAreNotCountedUnlessFound() {
+        let end: Int64 = 10 * 3_600_000
+        var open = TruthEvent(kind: .fuelDropout, vehicle: "v1", startMs: end - 3_600_000, endMs: end - 30_000)
+        open.cause = "ignition_off"
+        let ended = TruthEvent(kind: .fuelDropout, vehicle: "v2", startMs: end - 7_200_000, endMs: end - 3_600_000)
+        var options = Scorer.Options()
+        options.runEndMs = end
+        let unreported = Scorer.score(truth: [open, ended], detected: [], options: options).kind("fuel_dropout")!
+        #expect(unreported.truth == 1 && unreported.openAtEnd == 1 && unreported.recall == 0)
+        let found = DetectedEvent(kind: "fuel_dropout", vehicle: "v1", startMs: open.startMs)
+        let reported = Scorer.score(truth: [open, ended], detected: [found], options: options).kind("fuel_dropout")!
+        #expect(reported.truth == 2 && reported.openAtEnd == nil && reported.recall == 0.5)
+        #expect(Scorer.score(truth: [open, ended], detected: []).kind("fuel_dropout")!.truth == 2, "without the run's end, every event counts")
+    }
+}

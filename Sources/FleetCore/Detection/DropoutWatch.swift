@@ -14,7 +14,9 @@ public struct DropoutWatch: Sendable, Equatable, Codable {
 
     /// Returns whether the reading belongs to a dropout (and must not be used as a level), and the flag
     /// when this reading ends one.
-    public mutating func observe(level: Double, ts: Int64, lastLevel: Double?, driving: Bool, _ t: FuelThresholds,
+    /// `noiseL` is the probe's noise (σ of one reading): parked, a level only that far above zero
+    /// could read zero by chance.
+    public mutating func observe(level: Double, ts: Int64, lastLevel: Double?, driving: Bool, noiseL: Double, _ t: FuelThresholds,
                                  vehicleID: String) -> (inDropout: Bool, flag: FuelAnomaly?) {
         if active {
             // Back when the probe reads clearly above its dead value: a tank siphoned almost dry behind
@@ -36,7 +38,7 @@ public struct DropoutWatch: Sendable, Equatable, Codable {
         }
         // With no level seen yet, zeros are a probe that reads 0 (ignition off) until proven otherwise:
         // no tank runs at empty.
-        let from = driving ? t.movingDropoutFromL : t.dropoutFromL
+        let from = driving ? t.movingDropoutFromL : max(t.dropoutFromL, t.nearZeroL + 3 * noiseL)
         guard level <= t.nearZeroL, lastLevel.map({ $0 >= from }) ?? true else { return (false, nil) }
         active = true
         startedDriving = driving

@@ -66,7 +66,8 @@ public struct FuelDetector: Sendable, Equatable, Codable {
         // (judged on the trip's median, not one reading) is a dropout.
         let driving = !settled && motion.ignition != false
         let reference = driving ? (steps.tripLevel ?? lastLevel) : lastLevel
-        let (inDropout, flag) = dropout.observe(level: level, ts: r.ts, lastLevel: reference, driving: driving, t,
+        let (inDropout, flag) = dropout.observe(level: level, ts: r.ts, lastLevel: reference, driving: driving,
+                                                noiseL: steps.noise.sigma(prior: t.priorNoiseL), t,
                                                 vehicleID: vehicleID)
         if let f = flag { events.append(.anomaly(f)) }
         guard !inDropout else { return events }

@@ -49,7 +49,8 @@ public struct FuelThresholds: Sendable, Equatable {
     /// "About zero": probes that lose power report 0 or a few counts of 4095 (≤ 0.3 %); a tank run or
     /// siphoned almost dry still reads above this.
     public var nearZeroL: Double
-    /// A fall to zero only counts as a dropout from a level clearly above empty.
+    /// A fall to zero only counts as a dropout from a level clearly above empty (and above the
+    /// probe's noise, `DropoutWatch`); from under a tenth of the tank it must last a few readings.
     public var dropoutFromL: Double
     /// While driving, slosh moves the reading by 5–20 % of the tank: a zero is judged against the trip's
     /// median level, which must be above this, and must last a few readings (slosh passes in seconds).
@@ -76,7 +77,7 @@ public struct FuelThresholds: Sendable, Equatable {
         maxBurnPerKmL = 0.002 * c
         movingDrainMinL = 2 * drainMinL
         nearZeroL = max(0.3, 0.005 * c)
-        dropoutFromL = max(3, 0.05 * c)
+        dropoutFromL = max(3, 3 * nearZeroL)
         movingDropoutFromL = max(3, 0.1 * c)
         priorNoiseL = 0.004 * c
     }

@@ -223,13 +223,15 @@ public struct ReorderBuffer: Sendable, Equatable, Codable {
 }
 
 extension Channel {
-    /// A fixed order for readings of one vehicle at the same device time.
+    /// A fixed order for readings of one vehicle at the same device time. The level comes last: a
+    /// unit reports every channel at once when the ignition changes, and a fuel level is judged by
+    /// the ignition and motion of its moment, not of the report before.
     var order: Int {
         switch self {
         case .telemetry: 0
-        case .fuel: 1
-        case .odometer: 2
-        case .gps: 3
+        case .odometer: 1
+        case .gps: 2
+        case .fuel: 3
         }
     }
 }

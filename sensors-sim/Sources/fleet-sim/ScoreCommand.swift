@@ -35,6 +35,7 @@ struct ScoreCommand: ParsableCommand {
         var options = Scorer.Options()
         options.toleranceMs = Int64(tolerance * 1000)
         options.maintenanceToleranceMs = Int64(maintenanceTolerance * 1000)
+        options.runEndMs = file.endMs
         var notes: [String] = []
         let ours = naive ? nil : try DetectedLoader.load(from: conn, truth: file, notes: &notes)
         let baseline = naive || sideBySide ? try NaiveLoader.load(from: conn, truth: file) : nil

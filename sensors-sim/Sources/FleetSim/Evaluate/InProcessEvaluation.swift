@@ -70,8 +70,10 @@ public struct InProcessEvaluation: Sendable {
             }
         }
         let ourDetected = events.compactMap(\.detected).filter { $0.kind != "fuel_drain" }
-        report = SideBySideReport(ours: Scorer.score(truth: truth, detected: ourDetected),
-                                  naive: Scorer.score(truth: truth, detected: naiveDetected), naiveLevels: levels)
+        var options = Scorer.Options()
+        options.runEndMs = config.endMs
+        report = SideBySideReport(ours: Scorer.score(truth: truth, detected: ourDetected, options: options),
+                                  naive: Scorer.score(truth: truth, detected: naiveDetected, options: options), naiveLevels: levels)
     }
 
     /// The simulator's maintenance plans and service records as fleetd reads them from PostgreSQL.

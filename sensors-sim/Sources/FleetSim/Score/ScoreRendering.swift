@@ -8,6 +8,12 @@ extension ScoreReport {
         return String(decoding: try enc.encode(self), as: UTF8.self)
     }
 
+    /// True events still going on when the run ended and not yet reported, left out of `truth`.
+    var openAtEndNote: String {
+        let open = kinds.compactMap { k in k.openAtEnd.map { "\(k.kind) \($0)" } }
+        return open.isEmpty ? "" : "\nnot counted, still going on when the run ended and not reported yet: " + open.joined(separator: ", ") + "\n"
+    }
+
     /// A table for people.
     public func table() -> String {
         func pct(_ v: Double?) -> String { v.map { String(format: "%5.1f%%", $0 * 100) } ?? "    -" }
@@ -22,6 +28,7 @@ extension ScoreReport {
             if let r = k.recallOutsideOutages, let n = k.truthOutsideOutages { out += "  (recall \(pct(r).trimmingCharacters(in: .whitespaces)) of \(n) outside outages)" }
             out += "\n"
         }
+        out += openAtEndNote
         let m = maintenance
         out += "\nmaintenance alerts: expected \(m.expected), raised \(m.raised), matched \(m.matched) (same trigger \(m.sameTrigger), online ones at most \(Int(m.largestGapSeconds)) s from the true crossing), missed \(m.missed), unexpected \(m.unexpected)\n"
         for level in m.byLevel.keys.sorted() {

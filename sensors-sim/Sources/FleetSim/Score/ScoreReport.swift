@@ -21,9 +21,12 @@ public struct KindScore: Sendable, Codable, Equatable {
     /// (fleetd stores late readings but, by contract, does not feed them to detectors).
     public var recallOutsideOutages: Double?
     public var truthOutsideOutages: Int?
+    /// True events still going on at the end of the run that nothing reported: not in `truth`.
+    public var openAtEnd: Int?
 
     enum CodingKeys: String, CodingKey {
         case kind, truth, detected, precision, recall, f1
+        case openAtEnd = "open_at_end"
         case recallOutsideOutages = "recall_outside_outages", truthOutsideOutages = "truth_outside_outages"
         case truePositives = "true_positives", falseNegatives = "false_negatives", falsePositives = "false_positives", duplicates
         case volumeMAPE = "volume_mape_pct", volumePairs = "volume_pairs"

@@ -6,8 +6,14 @@ public enum Scorer {
     public struct Options: Sendable {
         public var toleranceMs: Int64 = 600_000
         public var maintenanceToleranceMs: Int64 = 86_400_000
+        /// The run's end. A true event still going on then (within `openMarginMs`) that nothing
+        /// reported is left out of recall: a dropout or a stuck probe is known when it ends, a
+        /// refuel when the level settles, and the run stopped first.
+        public var runEndMs: Int64?
         public init() {}
     }
+
+    public static let openMarginMs: Int64 = 120_000
 
     /// Truth kinds that are scored, and the detected kinds that count for them.
     static let scoredKinds: [(name: String, truth: TruthKind)] = [
@@ -26,11 +32,19 @@ public enum Scorer {
         }
         for (name, tk) in scoredKinds {
             known.insert(name)
-            let t = truth.filter { $0.kind == tk }
+            var t = truth.filter { $0.kind == tk }
             let d = detected.filter { $0.kind == name }
+            var openAtEnd = 0
+            if let end = options.runEndMs {
+                let m = EventMatching(truth: t, detected: d, toleranceMs: options.toleranceMs)
+                let undecided = Set(t.indices.filter { m.matchOf[$0] == nil && t[$0].endMs >= end - Self.openMarginMs })
+                openAtEnd = undecided.count
+                t = t.indices.filter { !undecided.contains($0) }.map { t[$0] }
+            }
             // `fuel_drain` anomalies are optional mirrors of drain transactions: only list them if present.
             if name == "fuel_drain" && d.isEmpty { continue }
             var k = scoreKind(name, truth: t, detected: d, tolerance: options.toleranceMs, volumes: name == "refuel" || name == "drain")
+            if openAtEnd > 0 { k.openAtEnd = openAtEnd }
             let online = t.filter { !duringOutage($0) }
             if online.count != t.count {
                 let r = scoreKind(name, truth: online, detected: d, tolerance: options.toleranceMs, volumes: false)

@@ -27,6 +27,7 @@ extension SideBySideReport {
             }
         }
         if !outside.isEmpty { out += "\nrecall outside store-and-forward outages: " + outside.joined(separator: "; ") + "\n" }
+        out += ours.openAtEndNote
         // The rest is fleetd's own report below its kind table.
         let own = ours.table()
         if let i = own.range(of: "\nmaintenance alerts:") { out += String(own[i.lowerBound...]) }
