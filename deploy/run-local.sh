@@ -2,17 +2,20 @@
 # fleetd's main job on a private local stack: starts mosquitto and PostgreSQL on free loopback
 # ports under .run/, runs fleetd and a simulated fleet through it, shows what came out, and
 # stops everything again. Options: --vehicles N (default 100), --days D (default 0.5),
-# --scenario NAME (default realistic), --keep (leave the stack running; stop with Ctrl-C).
+# --scenario NAME (default realistic), --speed X (simulated seconds per wall second, default 0: as
+# fast as fleetd takes it; 60 shows live behaviour, an hour a minute, ending at the wall clock),
+# --keep (leave the stack running; stop with Ctrl-C).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-vehicles=100 days=0.5 scenario=realistic keep=0
+vehicles=100 days=0.5 scenario=realistic speed=0 keep=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --vehicles) vehicles=$2; shift 2 ;;
         --days) days=$2; shift 2 ;;
         --scenario) scenario=$2; shift 2 ;;
+        --speed) speed=$2; shift 2 ;;
         --keep) keep=1; shift ;;
-        *) echo "usage: $0 [--vehicles N] [--days D] [--scenario NAME] [--keep]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--vehicles N] [--days D] [--scenario NAME] [--speed X] [--keep]" >&2; exit 2 ;;
     esac
 done
 
@@ -50,14 +53,23 @@ for _ in $(seq 1 300); do
 done
 curl -s "http://127.0.0.1:$admin_port/readyz"; echo
 
-# The simulated span starts at 06:00 UTC a day or more ago: the same working day on every run
-# (not whatever the last hours before now happened to hold), and never ahead of the wall clock.
-back=$(awk -v d="$days" 'BEGIN { n = int(d); if (n < d) n++; print n + 1 }')
-start="$(date -u -d "$(date -u +%F) -$back days" +%F)T06:00:00Z"
-echo "== simulating $vehicles vehicles for $days days from $start ($scenario), published as fast as fleetd takes it"
-"$bin/fleet-sim" scenario "$scenario" --vehicles "$vehicles" --days "$days" --seed 1 --speed 0 --start "$start" \
+if awk -v s="$speed" 'BEGIN { exit !(s > 0) }'; then
+    # Paced: the span ends at the wall clock, so the last of it arrives as it would live.
+    start=$(date -u -d "@$(awk -v d="$days" -v s="$speed" -v now="$(date +%s)" 'BEGIN { printf "%d", now - d * 86400 * (1 - 1 / s) }')" +%FT%TZ)
+    max_wall=$(awk -v d="$days" -v s="$speed" 'BEGIN { printf "%d", d * 86400 / s + 120 }')
+    pace="paced at ${speed}x real time"
+else
+    # The simulated span starts at 06:00 UTC a day or more ago: the same working day on every run
+    # (not whatever the last hours before now happened to hold), and never ahead of the wall clock.
+    back=$(awk -v d="$days" 'BEGIN { n = int(d); if (n < d) n++; print n + 1 }')
+    start="$(date -u -d "$(date -u +%F) -$back days" +%F)T06:00:00Z"
+    max_wall=600
+    pace="published as fast as fleetd takes it"
+fi
+echo "== simulating $vehicles vehicles for $days days from $start ($scenario), $pace"
+"$bin/fleet-sim" scenario "$scenario" --vehicles "$vehicles" --days "$days" --seed 1 --speed "$speed" --start "$start" \
     --mqtt-url "mqtt://127.0.0.1:$STACK_MQTT_PORT" --postgres-url "$STACK_PG_URL" \
-    --truth "$run_dir/truth.jsonl" --max-wall-seconds 600
+    --truth "$run_dir/truth.jsonl" --max-wall-seconds "$max_wall"
 
 echo "== waiting for fleetd to commit everything"
 metric() { curl -s "http://127.0.0.1:$admin_port/metrics" | awk -v m="$1" '$1==m {print $2}'; }
