@@ -19,7 +19,12 @@ public struct FuelDetector: Sendable, Equatable, Codable {
     var lastLevel: Double?
     var lastLevelTs: Int64?
     var distanceAtLastLevel = 0.0
-    /// More than odometer rounding and GPS-free creep: the vehicle really went somewhere.
+    /// Where the vehicle was (its newest fix) at the last level.
+    var fixAtLastLevel: PositionWatch.Fix?
+    /// The unit's usual spacing of levels while parked (a slow average); 0 until seen.
+    var parkedSpacingMs: Int64 = 0
+    static let maxParkedSpacingMs: Int64 = 30 * 60_000
+    /// More than odometer rounding and GPS jitter: the vehicle really went somewhere.
     static let unseenDriveKm = 0.5
     var peakLevel = 0.0
     var refuelDistanceKm: Double?
@@ -30,6 +35,26 @@ public struct FuelDetector: Sendable, Equatable, Codable {
         self.vehicleID = vehicleID
         self.capacityL = capacityL
         self.overrides = overrides
+    }
+
+    /// Across a plain data gap (not a dropout, whose zeros cover it), levels on both sides are
+    /// comparable only if the vehicle is known to have stayed put: otherwise it may have driven
+    /// unseen (a unit off, readings arriving too late to be placed, a split unit whose odometer
+    /// reports later than its fuel probe), and the fuel it burned is no theft. The odometer or a
+    /// GPS fix reported since the last level says so; many units report the odometer of a parked
+    /// vehicle only now and then, its position more often. Either showing a move, it moved.
+    func stayedPut() -> Bool {
+        let since = lastLevelTs ?? .min
+        var evidence = false
+        if (motion.odometerTs ?? .min) > since {
+            if motion.distanceKm - distanceAtLastLevel > Self.unseenDriveKm { return false }
+            evidence = true
+        }
+        if let before = fixAtLastLevel, let now = motion.fix, now.ts > since {
+            if PositionWatch.distanceKm(before, now) > Self.unseenDriveKm { return false }
+            evidence = true
+        }
+        return evidence
     }
 
     /// Thresholds from the tank (or, unknown, the fullest level seen, at least a car's tank).
@@ -71,18 +96,22 @@ public struct FuelDetector: Sendable, Equatable, Codable {
                                                 vehicleID: vehicleID)
         if let f = flag { events.append(.anomaly(f)) }
         guard !inDropout else { return events }
-        let afterGap = flag != nil || lastLevelTs.map { r.ts - $0 > t.gapMs } ?? false
+        // A gap is longer than the unit's own parked spacing allows (units report every few seconds
+        // to every few minutes when parked), not longer than a fixed time.
+        let gapMs = max(t.gapMs, 3 * parkedSpacingMs)
+        let afterGap = flag != nil || lastLevelTs.map { r.ts - $0 > gapMs } ?? false
+        if settled, let last = lastLevelTs, r.ts > last, r.ts - last <= Self.maxParkedSpacingMs {
+            parkedSpacingMs = parkedSpacingMs == 0 ? r.ts - last : (parkedSpacingMs * 7 + r.ts - last) / 8
+        }
         // A plain data gap (not a dropout, whose zeros cover it): levels on both sides are comparable
         // only if the odometer has reported since and shows the vehicle stayed put. Otherwise it may
         // have driven unseen (a unit off, readings arriving too late to be placed, a split unit whose
         // odometer reports later than its fuel probe), and the fuel it burned is no theft.
-        if afterGap, flag == nil {
-            let odometerSinceGap = (motion.odometerTs ?? .min) > (lastLevelTs ?? .min)
-            if !odometerSinceGap || motion.distanceKm - distanceAtLastLevel > Self.unseenDriveKm { steps.movedUnseen() }
-        }
+        if afterGap, flag == nil, !stayedPut() { steps.movedUnseen() }
         lastLevel = level
         lastLevelTs = r.ts
         distanceAtLastLevel = motion.distanceKm
+        fixAtLastLevel = motion.fix
         peakLevel = max(peakLevel, level)
 
         let found = settled

@@ -14,6 +14,8 @@ public struct MotionState: Sendable, Equatable, Codable {
     /// Distance driven, summed from plausible odometer increments (rollbacks and jumps are not driving).
     public var distanceKm = 0.0
     var odometerTs: Int64?
+    /// Device time of the newest fix.
+    var fixTs: Int64?
 
     public init() {}
 
@@ -32,7 +34,11 @@ public struct MotionState: Sendable, Equatable, Codable {
         } else if r.ignition == false {
             lastStillTs = max(lastStillTs ?? r.ts, r.ts)
         }
-        if let la = r.lat, let lo = r.lon { lat = la; lon = lo }
+        if let la = r.lat, let lo = r.lon, !r.flags.contains(.invalidFix) {
+            lat = la
+            lon = lo
+            fixTs = r.ts
+        }
         if let o = r.odometerKm {
             if let prev = odometerKm, let pt = odometerTs {
                 let d = o - prev
@@ -46,6 +52,12 @@ public struct MotionState: Sendable, Equatable, Codable {
             odometerKm = o
             odometerTs = r.ts
         }
+    }
+
+    /// The newest fix, if any.
+    var fix: PositionWatch.Fix? {
+        guard let lat, let lon, let fixTs else { return nil }
+        return PositionWatch.Fix(ts: fixTs, lat: lat, lon: lon)
     }
 
     /// Standing still long enough for the fuel surface to be flat.
