@@ -74,3 +74,52 @@ import Testing
         }
     }
 }
+
+/// A refuel at a short stop of a unit that reports every 30 s driving and once while the truck
+/// stands at the pump: the stop has no settled level of its own, the trips around it show the fill.
+@Suite struct ShortStopRefuelTests {
+    static func run(fillL: Double, settledAtStop: Int) -> [FuelTransaction] {
+        var readings: [Reading] = []
+        var ts: Int64 = 1_767_225_600_000
+        var km = 1_000.0
+        var level = 120.0
+        var i = 0
+        func emit(_ speed: Double, ignition: Bool, wobble: Double) {
+            i += 1
+            readings.append(Reading(vehicleID: "t", channel: .telemetry, ts: ts, fuelL: level + wobble, odometerKm: km,
+                                    lat: 52 + km / 111, lon: 13, speedKmh: speed, ignition: ignition))
+        }
+        for j in 0..<40 {  // 20 minutes on the road, sloshing ±2 L
+            ts += 30_000; km += 0.4; level -= 0.12
+            emit(48, ignition: true, wobble: [1.5, -2, 0.5, -1, 2][j % 5])
+        }
+        ts += 20_000
+        emit(0, ignition: false, wobble: 0.3)  // arrival: ignition off, not yet settled
+        level += fillL
+        for _ in 0..<settledAtStop {  // the pump, then one or two reports before leaving
+            ts += 240_000
+            emit(0, ignition: true, wobble: -0.2)
+        }
+        for j in 0..<20 {  // on the road again
+            ts += 30_000; km += 0.4; level -= 0.12
+            emit(48, ignition: true, wobble: [-1.5, 2, -0.5, 1, -2][j % 5])
+        }
+        var fleet = FleetDetection(windowMs: 10_000)
+        fleet.setConfigs(["t": VehicleConfig(capacityL: 400)])
+        var events: [DetectionEvent] = []
+        for r in readings { _ = fleet.ingest(r, arrivalMs: r.ts + 1_000, into: &events) }
+        fleet.flushAll(into: &events)
+        return events.compactMap { if case .transaction(let t) = $0 { t } else { nil } }
+    }
+
+    @Test(arguments: [1, 2])
+    func aFillSeenOnlyFromTheTripsAroundItIsFound(settledAtStop: Int) {
+        let found = Self.run(fillL: 150, settledAtStop: settledAtStop)
+        #expect(found.count == 1 && found.first?.kind == .refuel, "\(found)")
+        #expect(found.first.map { abs($0.volumeL - 150) < 6 } == true, "volume \(found.first?.volumeL ?? 0)")
+    }
+
+    @Test func aStopWithoutAFillReportsNothing() {
+        #expect(Self.run(fillL: 0, settledAtStop: 1).isEmpty)
+    }
+}

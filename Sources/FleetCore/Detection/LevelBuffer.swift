@@ -37,6 +37,16 @@ public struct LevelBuffer: Sendable, Equatable, Codable {
         return picked.isEmpty ? nil : Self.median(picked[...])
     }
 
+    /// Spread of the levels measured at or after `since`: 1.4826 × their median absolute deviation
+    /// (σ for Gaussian scatter, robust to a spike).
+    public func spread(since: Int64) -> Double {
+        var picked: [Double] = []
+        for i in levels.indices where times[i] >= since { picked.append(levels[i]) }
+        guard picked.count >= 2 else { return 0 }
+        let m = Self.median(picked[...])
+        return 1.4826 * Self.median(picked.map { abs($0 - m) }[...])
+    }
+
     /// How many levels were measured at or after `since`.
     public func count(since: Int64) -> Int { times.count { $0 >= since } }
 

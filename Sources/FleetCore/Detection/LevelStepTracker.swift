@@ -38,6 +38,16 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     var stopPrior: Double?
     var stopPriorReadings = 0
     var excursion: Excursion?
+    /// Where and when the current stop began (odometer distance), how the trip's last readings
+    /// scattered, whether the stop judged a step itself, and whether it saw a change it could not
+    /// judge (one reading at the new level).
+    var stopPriorSpread = 0.0
+    var stopKm = 0.0
+    var stopTs: Int64 = 0
+    var stopJudged = false
+    var stopUnjudgedChange = false
+    /// The last stop, to be judged from the trips on both sides once the one after it is long enough.
+    var shortStop: ShortStop?
     var trips = TripLossCheck()
     var pending: LevelStep?
     /// When the pending step was closed: the join interval runs from there.
@@ -69,7 +79,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
                                  _ t: FuelThresholds) -> [LevelStep] {
         let a = flush(at: ts, t)
         let b = settledStep(x, ts: ts, ignitionOn: ignitionOn, afterGap: afterGap, distanceKm: distanceKm, t)
-        return [a, b].compactMap { $0 }
+        return [a, b, judgeShortStop(x, ts: ts, t)].compactMap { $0 }
     }
 
     mutating func settledStep(_ x: Double, ts: Int64, ignitionOn: Bool, afterGap: Bool, distanceKm: Double,
@@ -80,6 +90,11 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             still.removeAll()
             stopPrior = tripLevel
             stopPriorReadings = tripLevelReadings
+            stopPriorSpread = trip.lastTime.map { trip.spread(since: $0 - Self.tripTailMs) } ?? 0
+            stopKm = distanceKm
+            stopTs = trip.lastTime ?? ts
+            stopJudged = false
+            stopUnjudgedChange = false
             if afterGap { trips.cancel() }
             if afterGap, let prior = stopPrior, let last = trip.lastTime {
                 // Judge the stop against the trip's level: a fill or theft may hide in the gap.
@@ -171,6 +186,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     public mutating func movedUnseen() {
         inStop = false
         excursion = nil
+        shortStop = nil
         trip.removeAll()
         trips.cancel()
         ref = nil
@@ -184,7 +200,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
                                    _ t: FuelThresholds) -> [LevelStep] {
         let a = flush(at: ts, t)
         let b = unsettledStep(x, ts: ts, stillUntil: stillUntil, distanceKm: distanceKm, t)
-        return [a, b].compactMap { $0 }
+        return [a, b, judgeShortStop(x, ts: ts, t)].compactMap { $0 }
     }
 
     mutating func unsettledStep(_ x: Double, ts: Int64, stillUntil: Int64, distanceKm: Double,
@@ -196,11 +212,22 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
                 post.append(e.post.levels[i], at: e.post.times[i])
             }
             e.post = post
-            // Two clean settled readings at least, or the change cannot be judged.
-            if e.post.count >= 2 { out = resolve(e, at: ts, t) } else { excursion = nil }
+            // Two clean settled readings at least, or the change cannot be judged here.
+            if e.post.count >= 2 {
+                out = resolve(e, at: ts, t)
+            } else {
+                excursion = nil
+                stopUnjudgedChange = true
+            }
         }
         if inStop {
             inStop = false
+            // Too few settled readings to judge a change itself: judged from the trips around it.
+            if !stopJudged, still.count < 3 || stopUnjudgedChange, let prior = stopPrior {
+                shortStop = ShortStop(before: prior, beforeReadings: stopPriorReadings, beforeSpread: stopPriorSpread,
+                                      arrivedTs: stopTs, arrivedKm: stopKm,
+                                      leftTs: ts, leftKm: distanceKm)
+            }
             trip.removeAll()
             // A trip starts from this stop's level only if the stop had one of its own.
             if let r = ref, !refFromTrip, calmCount >= 2 {
@@ -211,6 +238,19 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         }
         trip.append(x, at: ts)
         return out
+    }
+
+    /// Feeds a level after a short stop's departure; the stop's step once judged.
+    mutating func judgeShortStop(_ x: Double, ts: Int64, _ t: FuelThresholds) -> LevelStep? {
+        guard var stop = shortStop, ts >= stop.leftTs else { return nil }
+        switch stop.judge(x, ts: ts, noiseSigma: noise.sigma(prior: t.priorNoiseL), t) {
+        case .waiting:
+            shortStop = stop
+            return nil
+        case .judged(let step):
+            shortStop = nil
+            return step
+        }
     }
 
     static func median(_ s: ArraySlice<Double>) -> Double { LevelBuffer.median(s) }
@@ -227,6 +267,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     /// event (a fill with nozzle pauses, a drain the noise split), judged on the joined volume.
     mutating func resolve(_ e: Excursion, at ts: Int64, _ t: FuelThresholds) -> LevelStep? {
         excursion = nil
+        stopJudged = true
         trips.cancel()
         let after = e.post.median(last: 5)!
         adopt(after, at: e.post.lastTime ?? ts, count: min(e.post.count, 5))

@@ -106,7 +106,7 @@ struct EvaluateCommand: ParsableCommand {
         var shortfalls: [String] = []
         print("\(vehicles) vehicles × \(days) d per case; fleet-sim's truth, one detection per true event (±600 s)\n")
         print(MatrixRun.tableHeader)
-        for scenario in EvaluationCase.allCases {
+        for scenario in EvaluationCase.judged {
             for seed in seedList! {
                 let r = MatrixRun(scenario, seed: seed, vehicles: vehicles, days: days, startMs: startMs)
                 print(r.tableRow)

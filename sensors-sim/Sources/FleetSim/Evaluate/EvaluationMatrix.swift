@@ -15,6 +15,9 @@ public enum EvaluationCase: String, CaseIterable, Sendable {
     case noisier = "realistic-noise×1.5"
     /// Slosh-heavy with 1.3× its noise and slosh: still no theft, so every drain is false.
     case roughest = "slosh-heavy-noise×1.3"
+    /// Units that report seldom, as many do to save data: every 30 s driving and every 5 minutes
+    /// parked (a split unit's odometer and GPS every 25), thefts as often as in drain-stress.
+    case sparseUnits = "sparse-units"
 
     public func config(seed: UInt64, vehicles: Int, days: Double, startMs: Int64) -> ScenarioConfig {
         var c: ScenarioConfig
@@ -43,12 +46,23 @@ public enum EvaluationCase: String, CaseIterable, Sendable {
             c = NamedScenario.sloshHeavy.config(seed: seed, vehicles: vehicles, days: days)
             c.sensors.fuelNoise *= 1.3
             c.sensors.slosh *= 1.3
+        case .sparseUnits:
+            c = NamedScenario.realistic.config(seed: seed, vehicles: vehicles, days: days)
+            c.faults.drainParked = 0.3
+            c.faults.drainMoving = 0.05
+            c.movingPeriodMs = 30_000
+            c.parkedPeriodMs = 300_000
         default:
             c = NamedScenario(rawValue: rawValue)!.config(seed: seed, vehicles: vehicles, days: days)
         }
         c.startMs = startMs
         return c
     }
+
+    /// The cases the bar is held on (the matrix, the test suite). `sparse-units` is evaluated on its
+    /// own: with a reading every 5 minutes parked, a refuel at a short stop is seen only from the
+    /// trips around it, and fleetd finds about 80 % of them; it joins the matrix when it meets the bar.
+    public static let judged = allCases.filter { $0 != .sparseUnits }
 
     /// Scenarios with no theft at all: any drain reported is false, and so is any extra refuel.
     public var hasNoTheft: Bool { self == .sloshHeavy || self == .roughest }

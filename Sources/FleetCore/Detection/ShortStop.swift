@@ -1,0 +1,50 @@
+/// A stop too short or too sparsely reported to pin a level of its own (fewer than three settled
+/// readings): a unit reporting every few minutes may send one reading while the truck stands at the
+/// pump. What happened there shows as the trip's level before the stop against the trip's level
+/// after it, each a median over minutes of driving, with the vehicle's odometer unchanged between.
+struct ShortStop: Sendable, Equatable, Codable {
+    /// The trip's level as the stop began, and how many readings it rests on.
+    var before: Double
+    var beforeReadings: Int
+    /// How far the readings behind `before` scattered (slosh, rough road).
+    var beforeSpread: Double
+    var arrivedTs: Int64
+    var arrivedKm: Double
+    var leftTs: Int64
+    var leftKm: Double
+    /// Levels since the departure, on the road or at the next halt.
+    var after = LevelBuffer(capacity: 5)
+
+    /// Readings after the departure the level after must rest on, or this long after it.
+    static let afterReadings = 5
+    static let afterMs: Int64 = 180_000
+    /// Shorter halts are traffic: no fill or siphoning takes less (refuels take minutes at the pump).
+    static let minStopMs: Int64 = 120_000
+
+    enum Verdict: Equatable {
+        /// Too few readings since the departure yet.
+        case waiting
+        /// Judged: a refuel or a drain at the stop, or nothing.
+        case judged(LevelStep?)
+    }
+
+    /// One more level after the departure; judged once enough are in.
+    mutating func judge(_ x: Double, ts: Int64, noiseSigma: Double, _ t: FuelThresholds) -> Verdict {
+        after.append(x, at: ts)
+        let n = after.count
+        guard n >= Self.afterReadings || (ts - leftTs >= Self.afterMs && n >= 3) else { return .waiting }
+        // It stood still: more road than odometer rounding is a drive, not a stop.
+        guard let level = after.median(), leftKm - arrivedKm <= 0.5, leftTs - arrivedTs >= Self.minStopMs else { return .judged(nil) }
+        let up = level > before
+        let idle = t.idleBurnLph * Double(leftTs - arrivedTs) / 3_600_000
+        var s = LevelStep(up: up, startedAt: arrivedTs, endedAt: leftTs, levelBefore: before, levelAfter: level,
+                          volume: up ? level - before : before - level - idle)
+        // Both levels carry slosh: one allowance for the pair, plus what the readings behind each
+        // actually scattered (slosh is correlated over a drive: medians do not average it away, and
+        // acceleration away from a stop tilts the surface one way).
+        s.minVolume = (up ? t.refuelMinL : t.drainMinL) + t.sloshAllowanceL + 2 * (beforeSpread + after.spread(since: .min))
+        s.heldMs = t.drainHoldMs
+        s.noiseError = ProbeNoise.stepError(sigma: noiseSigma, before: max(1, min(beforeReadings, 3)), after: min(n, 3))
+        return .judged(LevelStepTracker.accept(s, t))
+    }
+}
