@@ -147,7 +147,7 @@ import Testing
             readings[i].odometerKm! += 240
         }
         let found = Self.detect(readings, arrivals: Self.backlog(readings))
-        #expect(!found.contains { $0.kind == .clockSkew }, "\(found.map(\.kind))")
+        #expect(!found.contains { $0.kind == .clockSkew }, "\(found)")
     }
 }
 
@@ -166,5 +166,47 @@ extension ClockSkewFromStreamTests {
         #expect(!fleet.state(of: "v")!.clock.isHolding)
         #expect(fleet.state(of: "v")!.reorder.heldCount == 0, "released at their own times")
         #expect(fleet.state(of: "v")!.reorder.releasedThrough == readings.last!.ts)
+    }
+}
+
+extension ClockSkewFromStreamTests {
+    /// A split unit that reports seldom while parked (fuel every 5 minutes, odometer every 25) and at
+    /// once on an ignition change, its day sent channel by channel as a store-and-forward backlog: a
+    /// report ahead of its period (a delivery's ignition on) is neither a clock jumping back nor a
+    /// reason to expect the next regular report early.
+    @Test func aSparseSplitUnitsBacklogChannelByChannelRaisesNoSkew() {
+        var fuel: [Reading] = [], odometer: [Reading] = []
+        var ts = Self.t0, fuelSeq: Int64 = 0, odoSeq: Int64 = 0, km = 5_000.0
+        var nextFuel = ts, nextOdo = ts
+        func report(_ ignition: Bool, speed: Double) {
+            fuelSeq += 1
+            fuel.append(Reading(vehicleID: "v", channel: .fuel, ts: ts, seq: fuelSeq, fuelL: 80))
+            odoSeq += 1
+            odometer.append(Reading(vehicleID: "v", channel: .odometer, ts: ts, seq: odoSeq, odometerKm: km, ignition: ignition))
+        }
+        for cycle in 0..<12 {
+            // Deliveries of 8 minutes, every fourth stop 2 h 7 min, ignition off: fuel every 5
+            // minutes, odometer every 25 (the short stops teach the odometer's off period short steps).
+            let parkedUntil = ts + (cycle % 4 == 3 ? 127 : 8) * 60_000 + Int64(cycle) * 61_000
+            while ts < parkedUntil {
+                ts += 1_000
+                if ts >= nextFuel { fuelSeq += 1; fuel.append(Reading(vehicleID: "v", channel: .fuel, ts: ts, seq: fuelSeq, fuelL: 80)); nextFuel = ts + 300_000 }
+                if ts >= nextOdo { odoSeq += 1; odometer.append(Reading(vehicleID: "v", channel: .odometer, ts: ts, seq: odoSeq, odometerKm: km, ignition: false)); nextOdo = ts + 1_500_000 }
+            }
+            report(true, speed: 0)  // ignition on: every channel at once
+            nextFuel = ts + 60_000; nextOdo = ts + 90_000
+            let drivingUntil = ts + 30 * 60_000
+            while ts < drivingUntil {
+                ts += 1_000; km += 0.0125
+                if ts >= nextFuel { fuelSeq += 1; fuel.append(Reading(vehicleID: "v", channel: .fuel, ts: ts, seq: fuelSeq, fuelL: 80)); nextFuel = ts + 60_000 }
+                if ts >= nextOdo { odoSeq += 1; odometer.append(Reading(vehicleID: "v", channel: .odometer, ts: ts, seq: odoSeq, odometerKm: km, ignition: true)); nextOdo = ts + 90_000 }
+            }
+            report(false, speed: 0)  // ignition off
+            nextFuel = ts + 300_000; nextOdo = ts + 1_500_000
+        }
+        let backlog = fuel + odometer  // sent channel by channel
+        let found = Self.detect(backlog, arrivals: Self.backlog(backlog))
+        let skews = found.filter { $0.kind == .clockSkew }
+        #expect(skews.isEmpty, "\(skews.map { ($0.ts - Self.t0) / 1000 }) \(skews.map(\.details))")
     }
 }

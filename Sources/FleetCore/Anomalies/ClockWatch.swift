@@ -119,8 +119,9 @@ public struct ClockWatch: Sendable, Equatable, Codable {
             return skewed(r, &inc, v)
         }
         let channelJumped = inc.jumped & r.channel.bit != 0
-        if channelJumped, let last = cadence.last(r.channel), r.ts < (cadence.expectedTs(r) ?? last) - inc.offsetMs / 2 {
-            // The clock jumped back by about the offset: corrected, the incident is over.
+        if channelJumped, let last = cadence.last(r.channel), r.ts < last {
+            // The clock went back on a channel that had jumped ahead: corrected, the incident is over.
+            // (A report earlier than the period, on an ignition change, is no such proof.)
             if !inc.confirmed { v.anomalies.append(confirm(&inc, r.vehicleID)); v.hold = .release }
             incident = nil
             cadence.note(r, learn: false)

@@ -13,9 +13,13 @@ public struct ReportCadence: Sendable, Equatable, Codable {
     static let none = Int64.min
     /// Learned period per step of `seq`, per channel, with the ignition off [0] and on [1]; 0 = not yet.
     var periodMs: [[Int64]] = Array(repeating: [0, 0], count: 4)
-    /// The vehicle's ignition and odometer as last reported (any channel).
-    var ignitionOn: Bool?
+    /// The vehicle's odometer as last reported (any channel).
     var odometerKm: Double?
+    /// Recent ignition changes by device time (`ts * 2 + on`), oldest first: a backlog arrives
+    /// channel by channel, so the ignition of another channel's reading is looked up at its time,
+    /// not taken from whatever arrived last.
+    var ignitionLog: [Int64] = []
+    static let ignitionLogCapacity = 16
 
     /// Steps of `seq` longer than this are not learned from: the unit was asleep or lost readings.
     static let maxLearnedPeriodMs: Int64 = 30 * 60_000
@@ -30,7 +34,7 @@ public struct ReportCadence: Sendable, Equatable, Codable {
         let ts = lastTs[c], seq = lastSeq[c]
         guard ts != Self.none, seq != Self.none, let s = r.seq else { return nil }
         let steps = s - seq
-        let period = periodMs[c][ignitionOn == true ? 1 : 0]
+        let period = periodMs[c][ignition(at: ts) == true ? 1 : 0]
         guard steps >= 1, steps <= Self.maxSteps, period > 0 else { return nil }
         return ts + steps * period
     }
@@ -45,15 +49,32 @@ public struct ReportCadence: Sendable, Equatable, Codable {
         if learn, ts != Self.none, seq != Self.none, let s = r.seq, s > seq, s - seq <= Self.maxSteps {
             let step = (r.ts - ts) / (s - seq)
             if step > 0 && step <= Self.maxLearnedPeriodMs {
-                let i = ignitionOn == true ? 1 : 0
-                // A slow average: one odd step (a report on an ignition change) barely moves it.
-                periodMs[c][i] = periodMs[c][i] == 0 ? step : (periodMs[c][i] * 7 + step) / 8
+                let i = ignition(at: ts) == true ? 1 : 0
+                // The unit's regular period: a longer step is taken at once, a shorter one (a report
+                // on an ignition change, ahead of the period) only lowers it slowly.
+                periodMs[c][i] = step >= periodMs[c][i] ? step : (periodMs[c][i] * 7 + step) / 8
             }
         }
         lastTs[c] = r.ts
         lastSeq[c] = r.seq ?? Self.none
-        if let on = r.ignition { ignitionOn = on }
+        if let on = r.ignition, ignition(at: r.ts) != on {
+            // Changes only, in device-time order; a later report at the same time wins.
+            let entry = r.ts &* 2 &+ (on ? 1 : 0)
+            if let i = ignitionLog.lastIndex(where: { $0 / 2 <= r.ts }) {
+                if ignitionLog[i] / 2 == r.ts { ignitionLog[i] = entry } else { ignitionLog.insert(entry, at: i + 1) }
+            } else {
+                ignitionLog.insert(entry, at: 0)
+            }
+            if ignitionLog.count > Self.ignitionLogCapacity { ignitionLog.removeFirst() }
+        }
         if let km = r.odometerKm { odometerKm = km }
+    }
+
+    /// The ignition as reported at or before device time `ts`; nil when none is known that early.
+    func ignition(at ts: Int64) -> Bool? {
+        guard let first = ignitionLog.first, first / 2 <= ts else { return nil }
+        let i = ignitionLog.lastIndex { $0 / 2 <= ts }!
+        return ignitionLog[i] & 1 == 1
     }
 
     /// What the vehicle did across a stall ending at `r` (expected at `expectedTs`).
@@ -73,6 +94,6 @@ public struct ReportCadence: Sendable, Equatable, Codable {
             let stepHours = Double(expectedTs - last + 60_000) / 3_600_000
             if km - before > OdometerWatch.maxPlausibleKmh * stepHours { return .timePassed }
         }
-        return ignitionOn == true && r.ignition != false ? .clockSkipped : .unknown
+        return ignition(at: last) == true && r.ignition != false ? .clockSkipped : .unknown
     }
 }

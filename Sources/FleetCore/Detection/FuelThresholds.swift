@@ -45,7 +45,7 @@ public struct FuelThresholds: Sendable, Equatable {
     /// A working probe changes by a quantisation step (≤ 0.1 L or 1/4095 of the tank) every km or two:
     /// any engine burns ≥ 5 L/100 km. An identical reading over this distance is a stuck sensor.
     public var stuckMinDistanceKm = 5.0
-    public var stuckMinReadings = 4
+    public var stuckMinReadings = 6
     /// "About zero": probes that lose power report 0 or a few counts of 4095 (≤ 0.3 %); a tank run or
     /// siphoned almost dry still reads above this.
     public var nearZeroL: Double
