@@ -45,6 +45,14 @@ import Testing
         #expect(back == state)
     }
 
+    /// An optional inside a list has no presence byte in this form: refused when encoding rather
+    /// than read back wrong (a state was once silently discarded at every restart this way).
+    @Test func anOptionalInAListIsRefused() {
+        struct Holder: Codable { var values: [Int64?] }
+        #expect(throws: EncodingError.self) { try BinaryState.encode(Holder(values: [1, nil])) }
+        #expect(throws: EncodingError.self) { try BinaryState.encode(Holder(values: [1, 2])) }
+    }
+
     @Test func damagedBytesAreRefused() throws {
         let state = try #require(Self.states(seed: 4).first)
         let bytes = try BinaryState.encode(state)

@@ -130,7 +130,16 @@ final class BinaryStateEncoder: Encoder {
         }
 
         mutating func encodeNil() { encoder.bytes.append(0); counted() }
-        mutating func encode<T: Encodable>(_ value: T) throws { counted(); try value.encode(to: encoder) }
+        mutating func encode<T: Encodable>(_ value: T) throws {
+            // An optional in a list would carry no presence byte (it encodes through a single-value
+            // container) and decode as garbage: refuse it, so a state type using one fails its
+            // round-trip test instead of being discarded at every restart.
+            guard !(value is any OptionalInList) else {
+                throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "optional inside a list: use a sentinel"))
+            }
+            counted()
+            try value.encode(to: encoder)
+        }
         mutating func encode(_ value: Int64) { counted(); encoder.put(value) }
         mutating func encode(_ value: Double) { counted(); encoder.put(value) }
         mutating func encode(_ value: String) { counted(); encoder.putString(value) }
@@ -158,3 +167,7 @@ final class BinaryStateEncoder: Encoder {
         mutating func encode(_ value: String) { encoder.putString(value) }
     }
 }
+
+/// Marks `Optional` for the list check above.
+protocol OptionalInList {}
+extension Optional: OptionalInList {}
