@@ -43,6 +43,9 @@ public struct ClockWatch: Sendable, Equatable, Codable {
         var jumped: UInt8 = 0
         /// Receipt time of the first of the readings since that receipt vouched for.
         var vouchedSinceMs: Int64?
+
+        /// The stall was real time: its held readings, placed from its corrected start, go back.
+        var undo: Hold { .undo(from: fromTs - offsetMs, shiftMs: offsetMs) }
     }
 
     var incident: Incident?
@@ -133,7 +136,7 @@ public struct ClockWatch: Sendable, Equatable, Codable {
             // right (again), and a suspected stall was time that passed.
             let since = inc.vouchedSinceMs ?? arrivalMs
             if arrivalMs - since >= Self.skewMs {
-                if !inc.confirmed { v.hold = .undo(from: inc.fromTs - inc.offsetMs, shiftMs: inc.offsetMs) }
+                if !inc.confirmed { v.hold = inc.undo }
                 incident = nil
                 cadence.note(r, learn: true)
                 return v
@@ -143,7 +146,7 @@ public struct ClockWatch: Sendable, Equatable, Codable {
             inc.vouchedSinceMs = nil
         }
         if !inc.confirmed && (r.ts - inc.fromTs > Self.maxHoldMs || held >= Self.maxHeld) {
-            v.hold = .undo(from: inc.fromTs - inc.offsetMs, shiftMs: inc.offsetMs)
+            v.hold = inc.undo
             incident = nil
             cadence.note(r, learn: false)
             return v
@@ -161,7 +164,7 @@ public struct ClockWatch: Sendable, Equatable, Codable {
     public mutating func abandonHold() -> Hold {
         guard let inc = incident, !inc.confirmed else { return .none }
         incident = nil
-        return .undo(from: inc.fromTs - inc.offsetMs, shiftMs: inc.offsetMs)
+        return inc.undo
     }
 
     private mutating func skewed(_ r: Reading, _ inc: inout Incident, _ verdict: Verdict) -> Verdict {

@@ -32,16 +32,20 @@ public struct LevelBuffer: Sendable, Equatable, Codable {
 
     /// Median of levels measured at or after `since`.
     public func median(since: Int64) -> Double? {
+        let picked = levels(since: since)
+        return picked.isEmpty ? nil : Self.median(picked[...])
+    }
+
+    private func levels(since: Int64) -> [Double] {
         var picked: [Double] = []
         for i in levels.indices where times[i] >= since { picked.append(levels[i]) }
-        return picked.isEmpty ? nil : Self.median(picked[...])
+        return picked
     }
 
     /// Spread of the levels measured at or after `since`: 1.4826 × their median absolute deviation
     /// (σ for Gaussian scatter, robust to a spike).
     public func spread(since: Int64) -> Double {
-        var picked: [Double] = []
-        for i in levels.indices where times[i] >= since { picked.append(levels[i]) }
+        let picked = levels(since: since)
         guard picked.count >= 2 else { return 0 }
         let m = Self.median(picked[...])
         return 1.4826 * Self.median(picked.map { abs($0 - m) }[...])
