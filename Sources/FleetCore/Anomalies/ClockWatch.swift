@@ -9,7 +9,7 @@
 ///   it is a skew at once (not a 2-hour trip in zero kilometres); with the road the skipped time
 ///   explains, it is time that passed with readings lost. Parked, a unit asleep looks the
 ///   same, so the readings after the stall are held (placed at their corrected time, not fed to the
-///   detectors) until the clock jumps back by about the skipped time (a skew: its incident is
+///   detectors) until the clock goes back on a channel that jumped (a skew: its incident is
 ///   flagged, the held readings go on at their corrected time), receipt vouches for the readings'
 ///   times for five minutes, or `maxHoldMs` of device time or `maxHoldIdleMs` of silence passes
 ///   (it was real time: the held readings go back to their own time).
