@@ -181,6 +181,25 @@ import Testing
         #expect(r.kind("drain:moving")!.recall == 0)
     }
 
+    @Test func shortStopAndLargeRoadLossesHaveTheirOwnRows() {
+        var stop = ev(.drain, "v1", 0, 10 * min, volume: 20)
+        stop.moving = false
+        stop.cause = "short_stop"
+        var small = ev(.drain, "v2", 0, 10 * min, volume: 12)
+        small.moving = true
+        small.tankShare = 0.03
+        var large = ev(.drain, "v3", 0, 10 * min, volume: 12)
+        large.moving = true
+        large.tankShare = 0.2
+        let d = [DetectedEvent(kind: "drain", vehicle: "v1", startMs: 0, endMs: 10 * min, volumeL: 20),
+                 DetectedEvent(kind: "drain", vehicle: "v3", startMs: 0, endMs: 10 * min, volumeL: 12)]
+        let r = Scorer.score(truth: [stop, small, large], detected: d)
+        #expect(r.kind("drain:parked") == nil)
+        #expect(r.kind("drain:short-stop")!.recall == 1 && r.kind("drain:short-stop")!.truth == 1)
+        #expect(r.kind("drain:moving")!.recall == 0.5)
+        #expect(r.kind("drain:moving≥8%")!.recall == 1 && r.kind("drain:moving≥8%")!.truth == 1)
+    }
+
     @Test func recallOutsideOutagesLeavesOutEventsDuringOutages() {
         let truth = [ev(.refuel, "v1", 100 * min, 103 * min, volume: 40), ev(.refuel, "v2", 100 * min, 103 * min, volume: 40),
                      ev(.offline, "v2", 50 * min, 200 * min)]

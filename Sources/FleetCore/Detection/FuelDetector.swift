@@ -85,7 +85,7 @@ public struct FuelDetector: Sendable, Equatable, Codable {
         // A frozen probe says nothing about the level; when it thaws, the jump to the true level is
         // neither a fill nor a theft, so the level history starts afresh.
         if stuck.isStuck { return events }
-        if stuck.released { steps = LevelStepTracker() }
+        if stuck.released { steps = LevelStepTracker(keepingConsumptionOf: steps) }
         let settled = motion.isSettled(at: r.ts, t)
         // While driving, slosh can show an almost empty tank as 0: only a zero well above that range
         // (judged on the trip's median, not one reading) is a dropout.
@@ -140,6 +140,7 @@ public struct FuelDetector: Sendable, Equatable, Codable {
                                  endedAt: s.endedAt, volumeL: s.volume, levelBeforeL: s.levelBefore,
                                  levelAfterL: s.levelAfter, moving: s.moving, odometerKm: motion.odometerKm,
                                  lat: motion.lat, lon: motion.lon)
+        tx.road = s.road
         if s.up {
             // Consumption between refuels = level after the last one − level before this one − drains.
             if let d0 = refuelDistanceKm, let l0 = refuelLevelAfter {

@@ -21,6 +21,8 @@ public struct FuelTransaction: Sendable, Equatable {
     public var levelAfterL: Double
     /// Whether the vehicle was driving when the level moved (only drains can be moving).
     public var moving: Bool
+    /// A drain on the road: the burn the road explained, by which consumption model, how sure.
+    public var road: RoadDrainEvidence?
     public var odometerKm: Double?
     public var lat: Double?
     public var lon: Double?

@@ -27,6 +27,10 @@ public struct FuelThresholds: Sendable, Equatable {
     /// A drain on the road must exceed that bound by twice the parked minimum (two stop levels, each
     /// with its own noise, and a trip's worth of thermal change).
     public var movingDrainMinL: Double
+    /// Fuel expands ≈ 0.1 % per °C and the air moves up to ~2 °C an hour, a day's swing 15 °C: two levels
+    /// hours apart can differ by this much per hour, at most `maxThermalDriftL`, with nothing lost.
+    public var thermalDriftLph: Double
+    public var maxThermalDriftL: Double
     /// Idling burns ≈ 1 % of the tank per hour on cars and trucks alike; 2 % is a safe upper bound, so
     /// idling never looks like a drain.
     public var idleBurnLph: Double
@@ -74,6 +78,8 @@ public struct FuelThresholds: Sendable, Equatable {
         triggerL = min(max(1.5, 0.015 * c), 0.75 * drainMinL)
         sloshAllowanceL = 0.04 * c
         idleBurnLph = 0.02 * c
+        thermalDriftLph = 0.002 * c
+        maxThermalDriftL = 0.015 * c
         maxBurnPerKmL = 0.002 * c
         movingDrainMinL = 2 * drainMinL
         nearZeroL = max(0.3, 0.005 * c)

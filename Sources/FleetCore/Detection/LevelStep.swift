@@ -9,6 +9,8 @@ public struct LevelStep: Sendable, Equatable, Codable {
     public var volume: Double
     /// Lost while driving (judged stop to stop), not while parked.
     public var moving = false
+    /// For a loss on the road: what the road explained and how sure.
+    public var road: RoadDrainEvidence?
     /// The volume it must reach to be reported (minimum plus any slosh allowance).
     var minVolume = 0.0
     /// How long the new level was seen settled: siphoning takes minutes, a noise dip at a red light does not hold.

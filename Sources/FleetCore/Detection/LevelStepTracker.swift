@@ -13,6 +13,8 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         var startedAt: Int64
         var lastChangeTs: Int64
         var lastChangeLevel: Double
+        /// The first reading that left the level before (`startedAt` is the last one at it).
+        var leftTs: Int64
         var post = LevelBuffer(capacity: 9)
         var ignitionOnMs: Int64 = 0
         var lastTs: Int64
@@ -48,13 +50,20 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     var stopUnjudgedChange = false
     /// The last stop, to be judged from the trips on both sides once the one after it is long enough.
     var shortStop: ShortStop?
-    var trips = TripLossCheck()
+    public internal(set) var road = RoadLossLedger()
+    /// Whether the current stop's arrival level went into the road ledger.
+    var stopInLedger = false
     var pending: LevelStep?
     /// When the pending step was closed: the join interval runs from there.
     var pendingAt: Int64 = 0
     var noise = ProbeNoise()
 
     public init() {}
+
+    /// Afresh after a frozen probe thawed, keeping what was learned of the vehicle (its consumption).
+    init(keepingConsumptionOf old: LevelStepTracker) {
+        road.consumption = old.road.consumption
+    }
 
     /// How many readings a calm reference averages at most: it follows drift over `driftTauMs`.
     static let maxBeforeCount = 30
@@ -85,6 +94,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     mutating func settledStep(_ x: Double, ts: Int64, ignitionOn: Bool, afterGap: Bool, distanceKm: Double,
                               _ t: FuelThresholds) -> LevelStep? {
         defer { lastSettledTs = ts }
+        if inStop, ignitionOn, ts - lastSettledTs <= ProbeNoise.maxSpacingMs { road.standing(ms: ts - lastSettledTs) }
         if !inStop {
             inStop = true
             still.removeAll()
@@ -95,7 +105,8 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             stopTs = trip.lastTime ?? ts
             stopJudged = false
             stopUnjudgedChange = false
-            if afterGap { trips.cancel() }
+            stopInLedger = false
+            if afterGap { road.restart() }
             if afterGap, let prior = stopPrior, let last = trip.lastTime {
                 // Judge the stop against the trip's level: a fill or theft may hide in the gap.
                 ref = prior
@@ -149,8 +160,11 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             ref = r + alpha * (f - r)
             calmTs = ts
             calmLevel = ref!
-            // Three calm readings pin the stop's level: judge the trip that led here.
-            if calmCount >= 3 { return trips.tripEnds(level: calmLevel, ts: ts, km: distanceKm, t) }
+            // Three calm readings pin the stop's level: judge the road that led here.
+            if calmCount >= 3, !stopInLedger, ts - stopTs >= ShortStop.minStopMs {
+                stopInLedger = true
+                return roadLevel(calmLevel, readings: calmCount, ts: ts, t)
+            }
             return nil
         } else if abs(d) < t.triggerL {
             if ts - calmTs > t.reanchorMs { adopt(f, at: ts, count: 1) }
@@ -163,7 +177,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             return nil
         }
         var e = Excursion(up: d > 0, before: calmLevel, beforeFromTrip: refFromTrip, startedAt: calmTs,
-                          lastChangeTs: ts, lastChangeLevel: f, lastTs: ts, ignitionOffSeen: !ignitionOn,
+                          lastChangeTs: ts, lastChangeLevel: f, leftTs: ts, lastTs: ts, ignitionOffSeen: !ignitionOn,
                           beforeCount: min(max(calmCount, 1), Self.maxBeforeCount))
         if e.up, !refFromTrip, calmCount <= 1, let p = stopPrior, p < calmLevel - t.calmBandL {
             // The stop's first settled reading was already part of the fill (it began within a minute of
@@ -171,6 +185,10 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             e.before = p
             e.beforeFromTrip = true
         }
+        // The level before a change at a stop closes the road's account: a loss that began on the road and
+        // goes on here is measured to this point, and joins the parked part.
+        let before = !refFromTrip && calmCount >= 2 && calmTs - stopTs >= ShortStop.minStopMs
+            ? roadLevel(calmLevel, readings: calmCount, ts: calmTs, t) : nil
         // Readings since the last calm one already belong to the new level (a jump can first show as a
         // lone outlier the median ignores).
         for i in 0..<still.count where still.times[i] > calmTs && still.times[i] < ts {
@@ -178,7 +196,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         }
         e.post.append(x, at: ts)
         excursion = e
-        return nil
+        return before
     }
 
     /// The vehicle drove while no level was seen (an outage, readings kept from the detectors): the
@@ -188,7 +206,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         excursion = nil
         shortStop = nil
         trip.removeAll()
-        trips.cancel()
+        road.restart()
         ref = nil
         refFromTrip = false
     }
@@ -200,12 +218,13 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
                                    _ t: FuelThresholds) -> [LevelStep] {
         let a = flush(at: ts, t)
         let b = unsettledStep(x, ts: ts, stillUntil: stillUntil, distanceKm: distanceKm, t)
-        return [a, b, judgeShortStop(x, ts: ts, t)].compactMap { $0 }
+        return ([a] + b + [judgeShortStop(x, ts: ts, t)]).compactMap { $0 }
     }
 
     mutating func unsettledStep(_ x: Double, ts: Int64, stillUntil: Int64, distanceKm: Double,
-                                _ t: FuelThresholds) -> LevelStep? {
+                                _ t: FuelThresholds) -> [LevelStep?] {
         var out: LevelStep?
+        var departure: LevelStep?
         if var e = excursion {
             var post = LevelBuffer(capacity: e.post.capacity)
             for i in 0..<e.post.count where e.post.times[i] <= stillUntil {
@@ -229,15 +248,14 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
                                       leftTs: ts, leftKm: distanceKm)
             }
             trip.removeAll()
-            // A trip starts from this stop's level only if the stop had one of its own.
-            if let r = ref, !refFromTrip, calmCount >= 2 {
-                trips.tripBegins(level: r, ts: calmTs, km: distanceKm)
-            } else {
-                trips.cancel()
+            // The stop's level as it is left, if it had one of its own; a stop without one leaves the
+            // road's account open across it.
+            if let r = ref, !refFromTrip, calmCount >= 2, calmTs - stopTs >= ShortStop.minStopMs {
+                departure = roadLevel(r, readings: min(calmCount, Self.maxBeforeCount), ts: calmTs, t)
             }
         }
         trip.append(x, at: ts)
-        return out
+        return [out, departure]
     }
 
     /// Feeds a level after a short stop's departure; the stop's step once judged.
@@ -263,12 +281,10 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         calmCount = count
     }
 
-    /// Closes an excursion into a candidate step; steps of one direction within the join interval are one
-    /// event (a fill with nozzle pauses, a drain the noise split), judged on the joined volume.
+    /// Closes an excursion into a candidate step (`propose`).
     mutating func resolve(_ e: Excursion, at ts: Int64, _ t: FuelThresholds) -> LevelStep? {
         excursion = nil
         stopJudged = true
-        trips.cancel()
         let after = e.post.median(last: 5)!
         adopt(after, at: e.post.lastTime ?? ts, count: min(e.post.count, 5))
         // A level before taken from the trip (the stop's prior: an excursion never outlives its stop) carries
@@ -279,18 +295,46 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         var c = LevelStep(up: e.up, startedAt: e.startedAt, endedAt: e.lastChangeTs, levelBefore: e.before,
                           levelAfter: after, volume: e.up ? after - e.before : e.before - after - idle)
         c.minVolume = (e.up ? t.refuelMinL : t.drainMinL) + allowance
-        c.heldMs = (e.post.lastTime ?? ts) - (e.post.times.first ?? ts)
+        // How long the level stayed away from the level before (the ring of readings keeps only the last
+        // minute and a half at 10 s: an idling theft that ended minutes ago has held).
+        c.heldMs = (e.post.lastTime ?? ts) - min(e.leftTs, e.post.times.first ?? ts)
         c.noiseError = ProbeNoise.stepError(sigma: noise.sigma(prior: t.priorNoiseL), before: e.beforeFromTrip ? 3 : e.beforeCount,
                                             after: min(e.post.count, 5))
         // Only a drop seen with the engine running all along, within a stop, needs to prove it holds: across
         // a gap (zeros overnight) or with the ignition off it is no red-light dip.
         if e.beforeFromTrip || e.ignitionOffSeen { c.heldMs = max(c.heldMs, t.drainHoldMs) }
-        if var p = pending, p.up == c.up, c.startedAt - pendingAt <= t.joinMs {
-            p.endedAt = c.endedAt
+        // A fill, or a loss reported here, closes the road's account; a dip judged noise does not.
+        if c.up || Self.accept(c, t) != nil { road.restart() }
+        return propose(c, at: ts, t)
+    }
+
+    /// A settled level for the road ledger; a loss it finds is proposed like a step at a stop.
+    mutating func roadLevel(_ level: Double, readings: Int, ts: Int64, _ t: FuelThresholds) -> LevelStep? {
+        // A level a stop pins is as good as its readings' scatter allows: the probe's noise, or more where
+        // the surface had not quite settled.
+        let scatter = max(noise.sigma(prior: t.priorNoiseL), still.spread(since: .min))
+        guard let s = road.level(level, readings: readings, scatter: scatter, ts: ts, km: stopKm, t) else {
+            // The road's loss did not go on over the next leg: report it.
+            guard let p = pending, p.moving, p.endedAt < ts, excursion == nil, !road.lossGoesOn else { return nil }
+            pending = nil
+            return Self.accept(p, t)
+        }
+        return propose(s, at: ts, t)
+    }
+
+    /// A candidate step; steps of one direction within the join interval are one event (a fill with nozzle
+    /// pauses, a drain the noise split, a theft begun on the road and finished at the stop), judged on the
+    /// joined volume. Returns the step this one displaces, once accepted.
+    mutating func propose(_ c: LevelStep, at ts: Int64, _ t: FuelThresholds) -> LevelStep? {
+        // A loss on the road stays open until the next settled level: a theft over two legs is one theft.
+        if var p = pending, p.up == c.up, c.startedAt - pendingAt <= t.joinMs || (p.moving && c.startedAt - p.endedAt <= t.joinMs) {
+            p.endedAt = max(p.endedAt, c.endedAt)
             p.levelAfter = c.levelAfter
             p.volume += c.volume
             p.minVolume = max(p.minVolume, c.minVolume)
             p.heldMs = max(p.heldMs, c.heldMs)
+            p.moving = p.moving || c.moving
+            p.road = p.road ?? c.road
             // Conservative: the shared middle level is counted in both errors.
             p.noiseError = (p.noiseError * p.noiseError + c.noiseError * c.noiseError).squareRoot()
             pending = p
@@ -305,7 +349,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
 
     /// Reports the pending step once no further step can join it.
     mutating func flush(at ts: Int64, _ t: FuelThresholds) -> LevelStep? {
-        guard let p = pending, excursion == nil, ts - pendingAt > t.joinMs else { return nil }
+        guard let p = pending, excursion == nil, ts - pendingAt > (p.moving ? t.maxEventMs : t.joinMs) else { return nil }
         pending = nil
         return Self.accept(p, t)
     }

@@ -32,6 +32,11 @@ public struct ProbeNoise: Sendable, Equatable, Codable {
 
     /// Standard error of the difference between a level pinned by `before` readings and one pinned by
     /// `after` readings, each a median (√(π/2) ≈ 1.25 the error of a mean).
+    /// Standard error of one level pinned by the median of `readings` readings.
+    public static func levelError(sigma: Double, readings: Int) -> Double {
+        1.25 * sigma / Double(max(readings, 1)).squareRoot()
+    }
+
     public static func stepError(sigma: Double, before: Int, after: Int) -> Double {
         1.25 * sigma * (1 / Double(max(before, 1)) + 1 / Double(max(after, 1))).squareRoot()
     }

@@ -29,6 +29,17 @@ extension Anomaly {
         ]
         if minutes > 0 { details["rate_l_per_min"] = .number(tx.volumeL / minutes) }
         if let o = tx.odometerKm { details["odometer_km"] = .number(o) }
+        if let r = tx.road {
+            // The evidence for a loss on the road: observed against expected, and the model behind it.
+            details["distance_km"] = .number(r.distanceKm)
+            details["observed_drop_l"] = .number(r.observedDropL)
+            details["expected_burn_l"] = .number(r.expectedBurnL)
+            details["volume_error_l"] = .number(r.sigmaL)
+            details["consumption_model"] = .text(r.learnedLPer100Km == nil ? "bound" : "learned")
+            if let c = r.learnedLPer100Km { details["consumption_l_per_100km"] = .number(c) }
+            details["legs_learned"] = .number(Double(r.legs))
+            if r.sigmaL > 0 { details["confidence_sigmas"] = .number((r.observedDropL - r.expectedBurnL) / r.sigmaL) }
+        }
         self.init(vehicleID: tx.vehicleID, kind: .fuelDrain, ts: tx.startedAt, severity: tx.volumeL >= 50 ? .critical : .warning,
                   value: tx.levelAfterL, expected: tx.levelBeforeL, details: details)
     }

@@ -22,8 +22,10 @@ public enum DetectionBar {
     /// Rule-based kinds promise every incident, so their per-run recall bar is 1.
     public static let kinds: [KindBar] = [
         KindBar(kind: "refuel", minPrecision: 0.98, minRecall: 0.98, maxVolumeErrorPct: 3, minPooledTruth: 1000, minPooledRecall: 0.99),
-        KindBar(kind: "drain", minPrecision: 0.95, minRecall: 0, maxVolumeErrorPct: nil, minPooledTruth: 0, minPooledRecall: 0),
+        KindBar(kind: "drain", minPrecision: 0.97, minRecall: 0, maxVolumeErrorPct: nil, minPooledTruth: 0, minPooledRecall: 0),
         KindBar(kind: "drain:parked", minPrecision: 0, minRecall: 0.95, maxVolumeErrorPct: 4, minPooledTruth: 60, minPooledRecall: 0.9),
+        KindBar(kind: "drain:short-stop", minPrecision: 0, minRecall: 0.85, maxVolumeErrorPct: nil, minPooledTruth: 60, minPooledRecall: 0.9),
+        KindBar(kind: "drain:moving≥8%", minPrecision: 0, minRecall: 0.7, maxVolumeErrorPct: nil, minPooledTruth: 60, minPooledRecall: 0.8),
         KindBar(kind: "fuel_sensor_stuck", minPrecision: 0.95, minRecall: 0.9, maxVolumeErrorPct: nil, minPooledTruth: 40, minPooledRecall: 0.85),
         KindBar(kind: "fuel_dropout", minPrecision: 0.95, minRecall: 0.85, maxVolumeErrorPct: nil, minPooledTruth: 1000, minPooledRecall: 0.94),
         KindBar(kind: "fuel_out_of_range", minPrecision: 0.99, minRecall: 1, maxVolumeErrorPct: nil, minPooledTruth: 20, minPooledRecall: 0.85),

@@ -5,8 +5,9 @@ import FleetCore
 /// large (`fleet-sim evaluate --matrix`).
 public enum EvaluationCase: String, CaseIterable, Sendable {
     case clean, realistic, sloshHeavy = "slosh-heavy", faultySensors = "faulty-sensors", backlog
-    /// Realistic sensors with thefts 25× as often, so parked and moving drains are numerous enough
-    /// to measure precision and recall (the named scenarios have about one per 100 vehicle-days).
+    /// Realistic sensors with parked thefts 25× and road losses 50× as often, and siphoning at short
+    /// stops between drives, so each kind of drain is numerous enough to measure precision and recall
+    /// (the named scenarios have about one per 100 vehicle-days).
     case drainStress = "drain-stress"
     /// Realistic sensors with every sensor fault 25× as often, so each anomaly kind has enough true
     /// incidents to judge (and faults meet each other, as they do on a bad unit).
@@ -25,7 +26,8 @@ public enum EvaluationCase: String, CaseIterable, Sendable {
         case .drainStress:
             c = NamedScenario.realistic.config(seed: seed, vehicles: vehicles, days: days)
             c.faults.drainParked = 0.3
-            c.faults.drainMoving = 0.05
+            c.faults.drainMoving = 0.1
+            c.faults.drainShortStop = 0.1
         case .faultStress:
             c = NamedScenario.realistic.config(seed: seed, vehicles: vehicles, days: days)
             let k = NamedScenario.fieldRates.scaled(25)
@@ -50,6 +52,7 @@ public enum EvaluationCase: String, CaseIterable, Sendable {
             c = NamedScenario.realistic.config(seed: seed, vehicles: vehicles, days: days)
             c.faults.drainParked = 0.3
             c.faults.drainMoving = 0.05
+            c.faults.drainShortStop = 0.1
             c.movingPeriodMs = 30_000
             c.parkedPeriodMs = 300_000
         default:

@@ -6,8 +6,7 @@ extension InProcessEvaluation {
                                      "gps_invalid", "fuel_dropout", "fuel_out_of_range"]
 
     /// Our false, duplicate and missed events (the scorer's own matching) with what explains them: the anomaly's details for a false one,
-    /// the true event's cause and odometer for a missed one. Missed drains on the road (no bar) and
-    /// events cut off by the end of the run are left out.
+    /// the true event's cause and odometer for a missed one. Events cut off by the end of the run are left out.
     public func misses(kinds: [String] = listedKinds) -> [String] {
         func time(_ ms: Int64) -> String { Timestamp.formatRFC3339(ms: ms) }
         let detected = events.compactMap { e in e.detected.map { (e, $0) } }
@@ -32,10 +31,11 @@ extension InProcessEvaluation {
                 if !near.isEmpty { line += " | truth within 1 h: \(near.joined(separator: ","))" }
                 lines.append(line)
             }
-            for (i, e) in t.enumerated() where m.matchOf[i] == nil && e.moving != true && e.endMs < endMs - 120_000 {
-                var line = "FN \(k) \(e.vehicle) \(time(e.startMs))..\(time(e.endMs))"
+            for (i, e) in t.enumerated() where m.matchOf[i] == nil && e.endMs < endMs - 120_000 {
+                var line = "FN \(k)\(e.moving == true ? " (moving)" : "") \(e.vehicle) \(time(e.startMs))..\(time(e.endMs))"
                 if let v = e.volumeL { line += " vol \(v)" }
                 if let c = e.cause { line += " cause \(c)" }
+                if let s = e.tankShare { line += String(format: " (%.0f %% of the tank)", s * 100) }
                 if let a = e.fromKm, let b = e.toKm { line += " km \(a)→\(b)" }
                 if let s = e.skewMs { line += " skew \(s / 1000) s" }
                 lines.append(line)

@@ -74,7 +74,9 @@ extension VehicleSim {
         case .home:
             parkOvernight()
         case .job:
-            if rng.chance(0.75) {
+            if faultRng.chance(env.faults.drainShortStop / 4) {
+                shortStopTheft()
+            } else if rng.chance(0.75) {
                 activity = .parked
                 let mins = spec.vehicleClass == .truck ? rng.uniform(15, 90) : rng.uniform(5, 40)
                 activityEnd = t + Int64(mins * 60_000)
@@ -134,11 +136,28 @@ extension VehicleSim {
         addDrain(start: start, end: start + dur, volume: volume, moving: true)
     }
 
-    mutating func addDrain(start: Int64, end: Int64, volume: Double, moving: Bool) {
+    /// Siphoning at a short stop between two drives, engine off or idling: the level before is the
+    /// trip's (sloshing), the level after settles only briefly before the next drive.
+    mutating func shortStopTheft() {
+        let mins = faultRng.uniform(5, 15)
+        let idling = faultRng.chance(0.5)
+        activity = idling ? .idling : .parked
+        activityEnd = t + Int64(mins * 60_000)
+        if !idling { setIgnition(false) }
+        let start = t + Int64(faultRng.uniform(60, 120) * 1000)
+        let dur = Int64(faultRng.uniform(2, max(2.5, mins - 3.5)) * 60_000)
+        let volume = min(faultRng.uniform(8, 60), fuelL - 3)
+        guard volume >= 8, start + dur < activityEnd, activityEnd <= env.endMs else { return }
+        addDrain(start: start, end: start + dur, volume: volume, moving: false, cause: "short_stop")
+    }
+
+    mutating func addDrain(start: Int64, end: Int64, volume: Double, moving: Bool, cause: String? = nil) {
         var e = TruthEvent(kind: .drain, vehicle: spec.id, startMs: start, endMs: end)
         e.volumeL = volume
         e.moving = moving
-        if !moving {  // parked: nothing else moves the level, so the levels are exact
+        e.cause = cause
+        e.tankShare = volume / spec.tankL
+        if !moving && cause == nil {  // parked: nothing else moves the level, so the levels are exact
             e.levelBeforeL = fuelL
             e.levelAfterL = fuelL - volume
         }

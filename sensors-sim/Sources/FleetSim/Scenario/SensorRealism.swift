@@ -28,6 +28,8 @@ public struct SensorRealism: Sendable, Equatable {
 public struct FaultRates: Sendable, Equatable {
     public var drainParked = 0.0
     public var drainMoving = 0.0
+    /// Siphoning during a 5–15 minute stop between two drives.
+    public var drainShortStop = 0.0
     public var fuelDropout = 0.0
     public var fuelStuck = 0.0
     public var fuelOutOfRange = 0.0
@@ -48,7 +50,7 @@ public struct FaultRates: Sendable, Equatable {
 
     public func scaled(_ k: Double) -> FaultRates {
         var r = self
-        r.drainParked *= k; r.drainMoving *= k; r.fuelDropout *= k; r.fuelStuck *= k
+        r.drainParked *= k; r.drainMoving *= k; r.drainShortStop *= k; r.fuelDropout *= k; r.fuelStuck *= k
         r.fuelOutOfRange *= k; r.odometerRollback *= k; r.odometerReset *= k; r.odometerJump *= k
         r.gpsJump *= k; r.gpsInvalid *= k; r.clockSkew *= k; r.offline *= k; r.duplicate *= k
         return r

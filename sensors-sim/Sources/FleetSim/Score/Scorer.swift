@@ -53,11 +53,11 @@ public enum Scorer {
             }
             kinds.append(k)
             if name == "drain" {
-                // Parked siphoning and drains while driving are judged apart (many fleets ignore the latter).
-                for moving in [false, true] {
-                    let sub = t.filter { ($0.moving ?? false) == moving }
+                // Parked siphoning, siphoning at a short stop and drains while driving are judged apart
+                // (many fleets ignore the latter); a road loss of 8 % of the tank or more has a bar of its own.
+                for (sub, place) in Self.drainPlaces.map({ p in (t.filter(p.holds), p.name) }) {
                     guard !sub.isEmpty else { continue }
-                    var r = scoreKind(moving ? "drain:moving" : "drain:parked", truth: sub, detected: d, tolerance: options.toleranceMs, volumes: true)
+                    var r = scoreKind(place, truth: sub, detected: d, tolerance: options.toleranceMs, volumes: true)
                     // Detections are not labelled parked or moving: only recall and volume error mean anything here.
                     r.detected = 0; r.falsePositives = 0; r.duplicates = 0; r.precision = nil; r.f1 = nil
                     kinds.append(r)
@@ -72,6 +72,14 @@ public enum Scorer {
                            maintenanceToleranceSeconds: Double(options.maintenanceToleranceMs) / 1000,
                            kinds: kinds, maintenance: m, unscored: unscored, notes: [])
     }
+
+    /// Where a drain happened, as the scorer's sub-kinds.
+    static let drainPlaces: [(name: String, holds: @Sendable (TruthEvent) -> Bool)] = [
+        ("drain:parked", { $0.moving != true && $0.cause != "short_stop" }),
+        ("drain:short-stop", { $0.cause == "short_stop" }),
+        ("drain:moving", { $0.moving == true }),
+        ("drain:moving≥8%", { $0.moving == true && ($0.tankShare ?? 0) >= 0.08 }),
+    ]
 
     static func scoreKind(_ name: String, truth: [TruthEvent], detected: [DetectedEvent], tolerance: Int64, volumes: Bool) -> KindScore {
         let m = EventMatching(truth: truth, detected: detected, toleranceMs: tolerance)

@@ -19,7 +19,7 @@ public struct SideBySideReport: Sendable, Codable, Equatable {
 
 extension ScoreReport {
     /// Kinds a level-step detector can produce: the rest of its report would only list misses.
-    static let fuelTransactionKinds: Set = ["refuel", "drain", "drain:parked", "drain:moving"]
+    static let fuelTransactionKinds = Set(["refuel", "drain"] + Scorer.drainPlaces.map(\.name))
 
     /// This report with only refuel and drain rows, for the naive baseline.
     public func fuelTransactionsOnly() -> ScoreReport {

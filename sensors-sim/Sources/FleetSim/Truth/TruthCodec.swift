@@ -11,6 +11,7 @@ public enum TruthCodec {
         num("level_before_l", e.levelBeforeL)
         num("level_after_l", e.levelAfterL)
         if let m = e.moving { s += ",\"moving\":\(m)" }
+        num("tank_share", e.tankShare)
         str("service", e.service)
         str("trigger", e.trigger)
         str("level", e.level)
@@ -35,6 +36,7 @@ public enum TruthCodec {
         var level_before_l: Double?
         var level_after_l: Double?
         var moving: Bool?
+        var tank_share: Double?
         var service: String?
         var trigger: String?
         var level: String?
@@ -70,6 +72,7 @@ public enum TruthCodec {
             ev.levelBeforeL = r.level_before_l
             ev.levelAfterL = r.level_after_l
             ev.moving = r.moving
+            ev.tankShare = r.tank_share
             ev.service = r.service
             ev.trigger = r.trigger
             ev.level = r.level

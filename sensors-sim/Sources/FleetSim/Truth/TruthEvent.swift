@@ -13,6 +13,8 @@ public struct TruthEvent: Sendable, Equatable {
     public var levelAfterL: Double?
     /// For `drain`: siphoning while parked (false) or a leak/theft while driving (true).
     public var moving: Bool?
+    /// For `drain`: the volume as a share of the tank (bars are set by it).
+    public var tankShare: Double?
     /// For `maintenance`.
     public var service: String?
     public var trigger: String?

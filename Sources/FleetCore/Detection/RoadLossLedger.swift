@@ -1,0 +1,136 @@
+/// Drains on the road, judged between settled levels: slosh makes levels taken while driving useless,
+/// but the level where a stop began or ended is good. Fuel gone between two such levels beyond what
+/// the vehicle burns over that road (`ConsumptionModel`) and its idling is a leak or a theft.
+///
+/// The settled levels form a short ledger (each stop's arrival and departure, and the level before a
+/// change at a stop), and each new one is judged against every kept one: a loss that began on the
+/// road and went on into the next stop, or spans a stop too short to pin a level, is measured whole.
+public struct RoadLossLedger: Sendable, Equatable, Codable {
+    struct Point: Sendable, Equatable, Codable {
+        var level: Double
+        /// The level's standard error: the scatter of the readings it rests on (probe noise, or more
+        /// where the surface had not quite settled) over their number.
+        var error: Double
+        var ts: Int64
+        var km: Double
+        /// Engine-on standing time since the ledger began, at this point.
+        var idleMs: Int64
+    }
+
+    var points: [Point] = []
+    var idleMs: Int64 = 0
+    /// Whether the last level still showed fuel missing since the first kept one (beyond 2σ), or no road
+    /// covered since: a loss found there may yet go on.
+    public internal(set) var lossGoesOn = false
+    public internal(set) var consumption = ConsumptionModel()
+
+    public init() {}
+
+    /// Three stops' worth: a loss is measured across at most that much road.
+    static let maxPoints = 6
+
+    /// Forget the kept levels: the next is no longer comparable (a gap, a fill or loss at a stop, a frozen probe).
+    public mutating func restart() {
+        points.removeAll()
+        idleMs = 0
+        lossGoesOn = false
+    }
+
+    /// The engine ran this long while the vehicle stood (idling burns, no road covered).
+    public mutating func standing(ms: Int64) {
+        if !points.isEmpty { idleMs += max(ms, 0) }
+    }
+
+    /// A settled level: judged against the kept ones, then kept. A drain found restarts the ledger from here.
+    /// `scatter`: σ of one reading there; `readings`: how many the level rests on (each a median).
+    public mutating func level(_ x: Double, readings: Int, scatter: Double, ts: Int64, km: Double,
+                               _ t: FuelThresholds) -> LevelStep? {
+        let here = Point(level: x, error: ProbeNoise.levelError(sigma: scatter, readings: readings),
+                         ts: ts, km: km, idleMs: idleMs)
+        if let last = points.last, ts <= last.ts { return nil }
+        var found: LevelStep?
+        if let first = points.first {
+            let e = excess(from: first, to: here, t)
+            lossGoesOn = here.km - first.km < Self.minKm || e.litres > 2 * e.sigma
+        }
+        for a in points {
+            guard let s = judge(from: a, to: here, t), s.volume > found?.volume ?? 0 else { continue }
+            found = s
+        }
+        if found != nil {
+            points = [here]
+            idleMs = 0
+            return found
+        }
+        if let last = points.last {
+            let idleL = Self.idleShare * t.idleBurnLph * Double(here.idleMs - last.idleMs) / 3_600_000
+            consumption.learn(km: km - last.km, litres: last.level - x - idleL)
+        }
+        points.append(here)
+        if points.count > Self.maxPoints { points.removeFirst() }
+        return nil
+    }
+
+    /// Less is odometer rounding at a stop: a change there is the parked detector's to judge.
+    static let minKm = 0.5
+
+    /// Idling burns about half the bound `idleBurnLph` sets (≈ 1 % of the tank per hour); its scatter is as large.
+    static let idleShare = 0.5
+
+    /// Fuel gone from `a` to `b` beyond the expected burn, and its standard deviation.
+    func excess(from a: Point, to b: Point, _ t: FuelThresholds) -> (litres: Double, sigma: Double) {
+        let e = evidence(from: a, to: b, t).evidence
+        return (a.level - b.level - e.expectedBurnL, e.sigmaL)
+    }
+
+    func judge(from a: Point, to b: Point, _ t: FuelThresholds) -> LevelStep? {
+        let km = max(b.km - a.km, 0)
+        let drop = a.level - b.level
+        var (evidence, minVolume) = evidence(from: a, to: b, t)
+        let excess = drop - evidence.expectedBurnL
+        guard excess >= minVolume, km >= Self.minKm else { return nil }
+        evidence.observedDropL = drop
+        var s = LevelStep(up: false, startedAt: a.ts, endedAt: b.ts, levelBefore: a.level, levelAfter: b.level,
+                          volume: excess, moving: true)
+        s.minVolume = minVolume
+        s.heldMs = t.drainHoldMs
+        s.road = evidence
+        return s
+    }
+
+    /// What the road and idling from `a` to `b` explain, and the least excess that is a drain.
+    func evidence(from a: Point, to b: Point, _ t: FuelThresholds) -> (evidence: RoadDrainEvidence, minVolume: Double) {
+        let km = max(b.km - a.km, 0)
+        let levelError = (a.error * a.error + b.error * b.error).squareRoot()
+        let evidence: RoadDrainEvidence
+        let minVolume: Double
+        if let e = consumption.expected(km: km, levelError: levelError) {
+            let idleL = Self.idleShare * t.idleBurnLph * Double(b.idleMs - a.idleMs) / 3_600_000
+            let drift = min(t.thermalDriftLph * Double(b.ts - a.ts) / 3_600_000, t.maxThermalDriftL)
+            let sigma = (e.sigma * e.sigma + idleL * idleL + drift * drift).squareRoot()
+            evidence = RoadDrainEvidence(distanceKm: km, expectedBurnL: e.litres + idleL, sigmaL: sigma,
+                                         learnedLPer100Km: e.litres / max(km, 1e-9) * 100, legs: consumption.legKm.count)
+            // Beyond what this vehicle plausibly burns, by the significance the parked steps must reach.
+            minVolume = max(t.drainMinL, t.stepSignificance * sigma)
+        } else {
+            // Not learned yet: only beyond the most any vehicle can burn over that road and time.
+            let hours = Double(b.ts - a.ts) / 3_600_000
+            evidence = RoadDrainEvidence(distanceKm: km, expectedBurnL: t.maxBurnPerKmL * km + t.idleBurnLph * hours,
+                                         sigmaL: levelError, learnedLPer100Km: nil, legs: consumption.legKm.count)
+            minVolume = t.movingDrainMinL
+        }
+        return (evidence, minVolume)
+    }
+}
+
+/// Why a loss on the road was called a drain: what the vehicle should have burnt, by which model, how sure.
+public struct RoadDrainEvidence: Sendable, Equatable, Codable {
+    public var distanceKm: Double
+    /// Fuel the road and idling explain, and its standard deviation (the volume's error).
+    public var expectedBurnL: Double
+    public var sigmaL: Double
+    /// The vehicle's own consumption, from its last `legs` legs; nil: the bound any vehicle stays under.
+    public var learnedLPer100Km: Double?
+    public var legs: Int
+    public var observedDropL = 0.0
+}

@@ -1,0 +1,104 @@
+import FleetCore
+import FleetSim
+import Testing
+
+/// Drains on the road, judged against the vehicle's own learned consumption (`RoadLossLedger`,
+/// `ConsumptionModel`) rather than the bound any vehicle stays under.
+@Suite struct RoadDrainTests {
+    /// A 400 L truck burning 32 L/100 km ± 10 % per leg, its probe at 0.4 % noise: a working day of
+    /// 40–60 minute legs at 50 km/h with 20-minute stops, so the model has legs to learn from.
+    static func truckDay(seed: UInt64, legs: Int = 10) -> (SyntheticVehicle, SimRandom) {
+        var v = SyntheticVehicle(tankL: 400, level: 380, noise: 0.004, seed: seed)
+        var rng = SimRandom(seed: seed &+ 100)
+        v.park(minutes: 30)
+        for _ in 0..<legs {
+            v.drive(minutes: Int(rng.uniform(40, 60)), lPer100: 32 * rng.uniform(0.9, 1.1), slosh: 0.02)
+            v.park(minutes: 20)
+        }
+        return (v, rng)
+    }
+
+    static func drains(_ v: SyntheticVehicle) -> [FuelTransaction] {
+        runDetector(v.readings, tankL: v.tankL).events.compactMap(\.transaction).filter { $0.kind == .drain }
+    }
+
+    /// 36 L (9 % of the tank) taken over a 50-minute leg that burns ~13 L: within the bound of 0.2 % of the
+    /// tank per km (0.8 L/km, 33 L on this leg), so only the learned consumption can tell it.
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5])
+    func aLossOnALongLegIsFoundAgainstLearnedConsumption(seed: UInt64) throws {
+        var (v, _) = Self.truckDay(seed: seed)
+        for _ in 0..<50 {
+            v.drive(minutes: 1, lPer100: 32, slosh: 0.02)
+            v.level -= 36.0 / 50
+        }
+        v.park(minutes: 20)
+        v.drive(minutes: 30, lPer100: 32, slosh: 0.02)
+        v.park(minutes: 30)
+        let d = Self.drains(v)
+        try #require(d.count == 1, "seed \(seed): \(d)")
+        #expect(d[0].moving)
+        let road = try #require(d[0].road)
+        #expect(road.learnedLPer100Km != nil && road.legs >= ConsumptionModel.minLegs)
+        // The volume is the loss beyond the expected burn: within 4σ of the model's own error.
+        #expect(abs(d[0].volumeL - 36) <= 4 * road.sigmaL + 1, "seed \(seed): \(d[0].volumeL) ± \(road.sigmaL)")
+    }
+
+    /// Days of ordinary legs whose consumption scatters ±10 % and more: no drain.
+    @Test(arguments: [UInt64(11), 12, 13, 14, 15, 16])
+    func ordinaryLegsAreNoDrain(seed: UInt64) {
+        var (v, rng) = Self.truckDay(seed: seed, legs: 30)
+        for _ in 0..<10 {  // some harder legs too: a load, a headwind
+            v.drive(minutes: Int(rng.uniform(20, 90)), lPer100: 32 * rng.uniform(0.85, 1.25), slosh: 0.03)
+            v.park(minutes: Int(rng.uniform(15, 40)))
+        }
+        #expect(Self.drains(v).isEmpty)
+    }
+
+    /// A theft begun on the road that goes on after the vehicle stops is one drain, not a road piece
+    /// and a parked piece.
+    @Test func aLossGoingOnIntoTheStopIsOneDrain() throws {
+        var (v, _) = Self.truckDay(seed: 7)
+        v.drive(minutes: 20, lPer100: 32, slosh: 0.02)
+        for _ in 0..<10 {
+            v.drive(minutes: 1, lPer100: 32, slosh: 0.02)
+            v.level -= 2
+        }
+        v.park(minutes: 10, flowLpm: -2)
+        v.park(minutes: 30)
+        v.drive(minutes: 30, lPer100: 32, slosh: 0.02)
+        v.park(minutes: 30)
+        let d = Self.drains(v)
+        try #require(d.count == 1, "\(d)")
+        #expect(d[0].volumeL > 30)
+    }
+
+    /// A theft over two legs with a halt too short to pin a level between them is one drain.
+    @Test func aLossOverTwoLegsIsOneDrain() throws {
+        var (v, _) = Self.truckDay(seed: 8)
+        for _ in 0..<2 {
+            for _ in 0..<25 {
+                v.drive(minutes: 1, lPer100: 32, slosh: 0.02)
+                v.level -= 0.8
+            }
+            v.park(minutes: 1)
+        }
+        v.park(minutes: 30)
+        v.drive(minutes: 40, lPer100: 32, slosh: 0.02)
+        v.park(minutes: 30)
+        let d = Self.drains(v)
+        try #require(d.count == 1, "\(d)")
+        #expect(abs(d[0].volumeL - 40) < 10)
+    }
+
+    /// Parked overnight after a drive home, the level sinks 1.3 % of the tank as the fuel cools: that
+    /// is neither a theft on the road nor one parked.
+    @Test func aNightsThermalContractionAfterADriveIsNoDrain() {
+        var (v, _) = Self.truckDay(seed: 9)
+        v.drive(minutes: 40, lPer100: 32, slosh: 0.02)
+        v.park(minutes: 60)
+        v.park(minutes: 600, flowLpm: -5.2 / 600, periodS: 120)
+        v.drive(minutes: 40, lPer100: 32, slosh: 0.02)
+        v.park(minutes: 30)
+        #expect(Self.drains(v).isEmpty)
+    }
+}
