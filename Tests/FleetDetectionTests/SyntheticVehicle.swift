@@ -28,12 +28,13 @@ struct SyntheticVehicle {
     }
 
     /// Parked with the ignition off, one reading a minute; `flowLpm` moves fuel in or out meanwhile.
-    mutating func park(minutes: Int, flowLpm: Double = 0, periodS: Int64 = 60) {
+    /// `tilt`: parked on a slope, the probe reads this share of the tank off the true level.
+    mutating func park(minutes: Int, flowLpm: Double = 0, periodS: Int64 = 60, tilt: Double = 0) {
         let steps = Int64(minutes) * 60 / periodS
         for _ in 0..<steps {
             ts += periodS * 1000
             level = min(max(level + flowLpm * Double(periodS) / 60, 0), tankL)
-            emit(speed: 0, ignition: false)
+            emit(speed: 0, ignition: false, extra: tilt * tankL)
         }
     }
 

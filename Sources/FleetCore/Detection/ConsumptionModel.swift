@@ -13,7 +13,7 @@ public struct ConsumptionModel: Sendable, Equatable, Codable {
 
     /// Enough legs for a median and a scatter that one odd leg cannot move.
     static let window = 15
-    public static let minLegs = 6
+    public static let minLegs = 8
     /// Shorter legs say more about the level noise at their ends than about consumption.
     static let minLegKm = 2.0
     /// Scatter assumed per km before it is measured: 10 % of the rate (road mix, driving style).
@@ -40,15 +40,17 @@ public struct ConsumptionModel: Sendable, Equatable, Codable {
 
     /// The expected burn over `km` and its standard deviation, given the level error of the leg's ends.
     /// The scatter is the nominal model (a share of the burn plus the level error) scaled by how far the
-    /// vehicle's own legs actually fall from it (1.48 × their median standardised residual, never less
-    /// than 1): any unmodelled source of scatter (hills, a trailer, a probe tilting at stops) widens it.
+    /// vehicle's own legs actually fall from it: their standardised residuals' 90th percentile over a
+    /// normal's (1.645), never less than 1. Any unmodelled source of scatter widens it, and a percentile
+    /// rather than the median keeps a minority of heavy legs (a trailer hitched on some, a hill climbed
+    /// cold) from being averaged away.
     func expected(km: Double, levelError: Double) -> (litres: Double, sigma: Double)? {
         guard let rate, rate > 0 else { return nil }
         func nominal(_ km: Double) -> Double {
             ((Self.nominalScatter * rate * km) * (Self.nominalScatter * rate * km) + levelError * levelError).squareRoot()
         }
-        let z = legKm.indices.map { abs(legL[$0] - rate * legKm[$0]) / nominal(legKm[$0]) }
-        let k = max(1, 1.4826 * LevelBuffer.median(z[...]))
+        let z = legKm.indices.map { abs(legL[$0] - rate * legKm[$0]) / nominal(legKm[$0]) }.sorted()
+        let k = max(1, z[min(z.count - 1, Int((0.9 * Double(z.count)).rounded(.up)) - 1)] / 1.645)
         return (rate * km, k * nominal(km))
     }
 }

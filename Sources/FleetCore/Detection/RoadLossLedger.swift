@@ -19,6 +19,15 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
 
     var points: [Point] = []
     var idleMs: Int64 = 0
+    /// A loss found at a level but not yet confirmed. A vehicle standing on a slope reads its tank
+    /// tilted, differently at every stop: a loss less than twice its minimum is reported only when a
+    /// level taken elsewhere, after more road, still shows it against the same earlier level. A theft
+    /// stays gone; a tilt does not.
+    struct Suspect: Sendable, Equatable, Codable {
+        var anchor: Point
+        var at: Point
+    }
+    var suspect: Suspect?
     /// Whether the last level still showed fuel missing since the first kept one (beyond 2σ), or no road
     /// covered since: a loss found there may yet go on.
     public internal(set) var lossGoesOn = false
@@ -34,6 +43,7 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
         points.removeAll()
         idleMs = 0
         lossGoesOn = false
+        suspect = nil
     }
 
     /// The engine ran this long while the vehicle stood (idling burns, no road covered).
@@ -41,28 +51,46 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
         if !points.isEmpty { idleMs += max(ms, 0) }
     }
 
-    /// A settled level: judged against the kept ones, then kept. A drain found restarts the ledger from here.
+    /// A settled level: judged against the kept ones, then kept. A loss twice its minimum is reported at
+    /// once; a smaller one when the next level elsewhere still shows it. A report restarts the ledger.
     /// `scatter`: σ of one reading there; `readings`: how many the level rests on (each a median).
     public mutating func level(_ x: Double, readings: Int, scatter: Double, ts: Int64, km: Double,
                                _ t: FuelThresholds) -> LevelStep? {
         let here = Point(level: x, error: ProbeNoise.levelError(sigma: scatter, readings: readings),
                          ts: ts, km: km, idleMs: idleMs)
         if let last = points.last, ts <= last.ts { return nil }
-        var found: LevelStep?
         if let first = points.first {
             let e = excess(from: first, to: here, t)
             lossGoesOn = here.km - first.km < Self.minKm || e.litres > 2 * e.sigma
         }
+        if let s = suspect, here.km - s.at.km >= Self.minKm {
+            suspect = nil
+            if let confirmed = judge(from: s.anchor, to: here, t) {
+                var fresh = here
+                fresh.idleMs = 0
+                points = [fresh]
+                idleMs = 0
+                return confirmed
+            }
+            // Not borne out: the level there was off (a slope), not the fuel.
+        }
+        var found: (step: LevelStep, anchor: Point)?
         for a in points {
-            guard let s = judge(from: a, to: here, t), s.volume > found?.volume ?? 0 else { continue }
-            found = s
+            guard let s = judge(from: a, to: here, t), s.volume > found?.step.volume ?? 0 else { continue }
+            found = (s, a)
         }
-        if found != nil {
-            points = [here]
+        if let f = found, f.step.volume >= Self.sureMargin * f.step.minVolume {
+            // Far beyond what a tilted stop explains: no need to wait for another.
+            suspect = nil
+            var fresh = here
+            fresh.idleMs = 0
+            points = [fresh]
             idleMs = 0
-            return found
+            return f.step
         }
-        if let last = points.last {
+        if let f = found {
+            if suspect == nil { suspect = Suspect(anchor: f.anchor, at: here) }
+        } else if let last = points.last {
             let idleL = Self.idleShare * t.idleBurnLph * Double(here.idleMs - last.idleMs) / 3_600_000
             consumption.learn(km: km - last.km, litres: last.level - x - idleL)
         }
@@ -70,6 +98,9 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
         if points.count > Self.maxPoints { points.removeFirst() }
         return nil
     }
+
+    /// A loss this many times its minimum is reported at once; a smaller one waits for confirmation.
+    static let sureMargin = 2.0
 
     /// Less is odometer rounding at a stop: a change there is the parked detector's to judge.
     static let minKm = 0.5
@@ -113,11 +144,12 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
             // Beyond what this vehicle plausibly burns, by the significance the parked steps must reach.
             minVolume = max(t.drainMinL, t.stepSignificance * sigma)
         } else {
-            // Not learned yet: only beyond the most any vehicle can burn over that road and time.
+            // Not learned yet: only beyond the most any vehicle can burn over that road and time, and beyond
+            // what tilt and slosh can make two stops' levels disagree by (a slope at either).
             let hours = Double(b.ts - a.ts) / 3_600_000
             evidence = RoadDrainEvidence(distanceKm: km, expectedBurnL: t.maxBurnPerKmL * km + t.idleBurnLph * hours,
                                          sigmaL: levelError, learnedLPer100Km: nil, legs: consumption.legKm.count)
-            minVolume = t.movingDrainMinL
+            minVolume = t.movingDrainMinL + t.sloshAllowanceL
         }
         return (evidence, minVolume)
     }

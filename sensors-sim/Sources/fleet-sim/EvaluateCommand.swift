@@ -23,6 +23,8 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Parked thefts per vehicle-day (default: the scenario's).") var drainParked: Double?
     @Option(help: "Thefts and leaks while driving per vehicle-day (default: the scenario's).") var drainMoving: Double?
     @Option(help: "Multiply the scenario's fuel-probe noise and slosh by this.") var noiseScale: Double = 1
+    @Option(help: "The world's physics: standard, or hilly-capacitive (hills, cylinder tanks read through a tank table, capacitive probes that drift with engine heat, trailers, cold starts). --matrix runs both.")
+    var physics: String = PhysicsModel.standard.rawValue
     @Option(help: "Reorder window, seconds.") var reorderWindow: Double = 10
     @Option(help: "When fleetd receives the messages: live (as published), backlog[:MSGS_PER_S] (all after the run, default 40000/s) or replay[:SPEED] (published SPEED× faster than real time, default 1300). Several, comma-separated: each is scored and its events compared with the first's.")
     var pace: String = "live"
@@ -35,6 +37,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "With --matrix: comma-separated seeds.") var seeds: String = "1"
 
     func validate() throws {
+        guard PhysicsModel(rawValue: physics) != nil else {
+            throw ValidationError("unknown --physics '\(physics)'; one of: \(PhysicsModel.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         guard EvaluationCase(rawValue: name) != nil else {
             throw ValidationError("unknown scenario '\(name)'; one of: \(EvaluationCase.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -55,7 +60,8 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         if matrix { return try runMatrix() }
         var config = EvaluationCase(rawValue: name)!.config(seed: seed, vehicles: vehicles, days: days,
-                                                             startMs: start.flatMap(RFC3339.parse) ?? MatrixRun.defaultStartMs)
+                                                             startMs: start.flatMap(RFC3339.parse) ?? MatrixRun.defaultStartMs,
+                                                             physics: PhysicsModel(rawValue: physics)!)
         if let drainParked { config.faults.drainParked = drainParked }
         if let drainMoving { config.faults.drainMoving = drainMoving }
         config.sensors.fuelNoise *= noiseScale
@@ -106,12 +112,14 @@ struct EvaluateCommand: ParsableCommand {
         var shortfalls: [String] = []
         print("\(vehicles) vehicles × \(days) d per case; fleet-sim's truth, one detection per true event (±600 s)\n")
         print(MatrixRun.tableHeader)
-        for scenario in EvaluationCase.judged {
-            for seed in seedList! {
-                let r = MatrixRun(scenario, seed: seed, vehicles: vehicles, days: days, startMs: startMs)
-                print(r.tableRow)
-                pooled.add(r.report, vehicleDays: r.vehicleDays)
-                shortfalls += r.shortfalls.map { "\(scenario.rawValue), \(seed): \($0)" }
+        for physics in PhysicsModel.allCases {
+            for scenario in EvaluationCase.judged {
+                for seed in seedList! {
+                    let r = MatrixRun(scenario, seed: seed, vehicles: vehicles, days: days, startMs: startMs, physics: physics)
+                    print(r.tableRow)
+                    pooled.add(r.report, vehicleDays: r.vehicleDays)
+                    shortfalls += r.shortfalls.map { "\(r.name): \($0)" }
+                }
             }
         }
         print("\n" + pooled.table())

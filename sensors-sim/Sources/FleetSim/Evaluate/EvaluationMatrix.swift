@@ -20,7 +20,7 @@ public enum EvaluationCase: String, CaseIterable, Sendable {
     /// parked (a split unit's odometer and GPS every 25), thefts as often as in drain-stress.
     case sparseUnits = "sparse-units"
 
-    public func config(seed: UInt64, vehicles: Int, days: Double, startMs: Int64) -> ScenarioConfig {
+    public func config(seed: UInt64, vehicles: Int, days: Double, startMs: Int64, physics: PhysicsModel = .standard) -> ScenarioConfig {
         var c: ScenarioConfig
         switch self {
         case .drainStress:
@@ -59,6 +59,7 @@ public enum EvaluationCase: String, CaseIterable, Sendable {
             c = NamedScenario(rawValue: rawValue)!.config(seed: seed, vehicles: vehicles, days: days)
         }
         c.startMs = startMs
+        c.physics = physics
         return c
     }
 
@@ -75,19 +76,25 @@ public enum EvaluationCase: String, CaseIterable, Sendable {
 public struct MatrixRun: Sendable {
     public var scenario: EvaluationCase
     public var seed: UInt64
+    public var physics: PhysicsModel
     public var vehicleDays: Double
     public var evaluation: InProcessEvaluation
 
     /// 2026-01-01T00:00:00Z: runs are reproducible whenever they are made.
     public static let defaultStartMs: Int64 = 1_767_225_600_000
 
-    public init(_ scenario: EvaluationCase, seed: UInt64, vehicles: Int, days: Double, startMs: Int64 = defaultStartMs) {
+    public init(_ scenario: EvaluationCase, seed: UInt64, vehicles: Int, days: Double, startMs: Int64 = defaultStartMs,
+                physics: PhysicsModel = .standard) {
         self.scenario = scenario
         self.seed = seed
+        self.physics = physics
         vehicleDays = Double(vehicles) * days
-        evaluation = InProcessEvaluation(label: "\(scenario.rawValue) seed \(seed), \(vehicles) vehicles × \(days) d",
-                                         config: scenario.config(seed: seed, vehicles: vehicles, days: days, startMs: startMs))
+        evaluation = InProcessEvaluation(label: "\(scenario.rawValue) seed \(seed), \(physics.rawValue) physics, \(vehicles) vehicles × \(days) d",
+                                         config: scenario.config(seed: seed, vehicles: vehicles, days: days, startMs: startMs, physics: physics))
     }
+
+    /// The case's name in tables and shortfalls.
+    public var name: String { "\(scenario.rawValue), \(seed)" + (physics == .standard ? "" : ", \(physics.rawValue)") }
 
     public var report: ScoreReport { evaluation.ours }
 
@@ -122,20 +129,22 @@ public struct MatrixRun: Sendable {
             return "\(r(s.precision)) / \(r(s.recall)) (\(s.truth))"
         }
         let refuel = o.kind("refuel"), drain = o.kind("drain"), parked = o.kind("drain:parked")
+        func found(_ k: String) -> String { o.kind(k).map { "\($0.truePositives) of \($0.truth)" } ?? "—" }
         let drains = (drain?.detected ?? 0) + (drain?.truth ?? 0) == 0 ? "none reported (none true)"
-            : "\(r(drain?.precision)) / \(r(drain?.recall)) (\(drain?.truth ?? 0)); parked \(parked?.truePositives ?? 0) of \(parked?.truth ?? 0), \(pct(parked?.volumeMAPE))"
+            : "\(r(drain?.precision)) / \(r(drain?.recall)) (\(drain?.truth ?? 0)); parked \(found("drain:parked")), \(pct(parked?.volumeMAPE))"
+            + "; short stops \(found("drain:short-stop")); road ≥ 8 % \(found("drain:moving≥8%"))"
         let rules = ["odometer_rollback", "odometer_jump", "gps_jump", "gps_invalid", "clock_skew", "fuel_out_of_range"]
         let ruleTP = rules.compactMap { o.kind($0) }.reduce(0) { $0 + $1.truePositives }
         let ruleTruth = rules.compactMap { o.kind($0) }.reduce(0) { $0 + $1.truth }
         let ruleDetected = rules.compactMap { o.kind($0) }.reduce(0) { $0 + $1.detected }
         let naiveFalseDrains = (n.kind("drain")?.falsePositives ?? 0) + (n.kind("drain")?.duplicates ?? 0)
-        return "| \(scenario.rawValue), \(seed) | \(r(refuel?.precision)) / \(r(refuel?.recall)) / \(pct(refuel?.volumeMAPE)) (\(refuel?.truth ?? 0))"
+        return "| \(name) | \(r(refuel?.precision)) / \(r(refuel?.recall)) / \(pct(refuel?.volumeMAPE)) (\(refuel?.truth ?? 0))"
             + " | \(drains) | \(pr("fuel_sensor_stuck")) | \(pr("fuel_dropout")) | \(ruleTP) of \(ruleTruth), \(ruleDetected) flagged"
             + " | \(o.maintenance.matched) of \(o.maintenance.expected) | \(r(n.kind("refuel")?.precision)), \(naiveFalseDrains) |"
     }
 
     public static let tableHeader = """
-        | scenario, seed | refuels P / R / volume error (true) | drains P / R (true); parked found, volume error | stuck P / R (true) | dropout P / R (true) | rule anomalies found of true, flagged | maintenance | naive refuels P, false drains |
+        | scenario, seed, physics | refuels P / R / volume error (true) | drains P / R (true); parked found, volume error; short stops; road ≥ 8 % of the tank | stuck P / R (true) | dropout P / R (true) | rule anomalies found of true, flagged | maintenance | naive refuels P, false drains |
         | --- | --- | --- | --- | --- | --- | --- | --- |
         """
 }

@@ -20,6 +20,7 @@ extension VehicleSim {
         guard on != ignition else { return }
         ignition = on
         sensors.ignitionChanged(at: t)
+        terrain?.ignition(on: on, at: t)
         noteIgnitionForDropouts(on: on)
     }
 
@@ -70,6 +71,7 @@ extension VehicleSim {
         speed = 0
         switch destination {
         case .station:
+            terrain?.arrivedAtStation()
             refuel()
         case .home:
             parkOvernight()

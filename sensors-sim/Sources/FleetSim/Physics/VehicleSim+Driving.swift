@@ -47,7 +47,9 @@ extension VehicleSim {
         // Consumption: base L/100 km, more when accelerating hard or above 90 km/h.
         let accelExtra = 1 + 0.6 * max(0, a) / cls.maxAccel
         let speedExtra = v1 > 25 ? 1 + (v1 - 25) * 0.03 : 1
-        fuelL -= spec.consumptionL100 / 100 * (ds / 1000) * accelExtra * speedExtra
+        let world = (terrain?.driveFactor ?? 1) * (terrain?.coldFactor(at: t) ?? 1)
+        fuelL -= spec.consumptionL100 / 100 * (ds / 1000) * accelExtra * speedExtra * world
+        terrain?.drove(toKm: odoKm)
         let seg = r.segment(at: routeS, hint: routeSeg)
         if seg != routeSeg {
             let h0 = r.heading(segment: routeSeg), h1 = r.heading(segment: seg)
@@ -79,6 +81,7 @@ extension VehicleSim {
         activityEnd = .max
         cruiseFactor = rng.uniform(0.85, 1.03) * (0.5 + spec.aggression / 2)
         setIgnition(true)
+        terrain?.legStarts(truck: spec.vehicleClass == .truck)
         maybeStartMovingDrain()
     }
 }

@@ -47,6 +47,8 @@ struct VehicleSim {
     var sensors: SensorState
     var faults = FaultState()
     var maintenance: [MaintenanceWatch]
+    /// The hilly, capacitive world's state; nil in the standard world.
+    var terrain: Terrain?
 
     var truth: [TruthEvent] = []
 
@@ -65,6 +67,7 @@ struct VehicleSim {
         slosh = SloshModel(rng: &noiseRng)
         sensors = SensorState(spec: spec, env: env, start: t, rng: &noiseRng)
         maintenance = records.map { MaintenanceWatch(plan: $0.0, record: $0.1) }
+        if env.physics == .hillyCapacitive { terrain = Terrain(seed: env.seed, index: spec.index, start: t) }
         activity = .parked
         if spec.zeroOnIgnitionOff { faults.zeroStart = t }  // parked with the ignition off from the start
         let today = Int(t / 86_400_000)
@@ -130,8 +133,10 @@ struct VehicleSim {
         }
         if engineOn {
             engineH += dtS / 3600
-            if speed < 0.5 { fuelL -= spec.idleLph * dtS / 3600 }
+            if speed < 0.5 { fuelL -= spec.idleLph * dtS / 3600 * (terrain?.coldFactor(at: t) ?? 1) }
         }
+        let running = engineOn
+        terrain?.heat(dtS: dtS, engineOn: running)
         for f in flows {
             let a = max(f.startMs, t), b = min(f.endMs, next)
             if b > a { fuelL += f.litresPerMs * Double(b - a) }
@@ -173,4 +178,5 @@ struct SimEnvironment: Sendable {
     var faults: FaultRates
     var movingPeriodMs: Int64
     var parkedPeriodMs: Int64
+    var physics: PhysicsModel = .standard
 }

@@ -27,7 +27,8 @@ public struct FleetSimulation: Sendable {
         plans = MaintenancePlan.plans(for: specs)
         let env = SimEnvironment(seed: config.seed, startMs: config.startMs, endMs: config.endMs, region: region,
                                  sensors: config.sensors, faults: config.faults,
-                                 movingPeriodMs: config.movingPeriodMs, parkedPeriodMs: config.parkedPeriodMs)
+                                 movingPeriodMs: config.movingPeriodMs, parkedPeriodMs: config.parkedPeriodMs,
+                                 physics: config.physics)
         var records: [ServiceRecord] = []
         var vehicles: [VehicleSim] = []
         for s in specs {

@@ -18,6 +18,8 @@ public struct ScenarioConfig: Sendable, Equatable {
     /// Sampling periods, ms.
     public var movingPeriodMs: Int64 = 10_000
     public var parkedPeriodMs: Int64 = 60_000
+    /// The world's physics (the standard one, or hills and capacitive probes in cylinder tanks).
+    public var physics = PhysicsModel.standard
 
     public var endMs: Int64 { startMs + Int64(days * 86_400_000) }
 
@@ -28,6 +30,6 @@ public struct ScenarioConfig: Sendable, Equatable {
             && a.startMs == b.startMs && a.sensors == b.sensors && a.faults == b.faults
             && a.splitSensorFraction == b.splitSensorFraction && a.mix == b.mix
             && a.refuelBelow == b.refuelBelow && a.movingPeriodMs == b.movingPeriodMs
-            && a.parkedPeriodMs == b.parkedPeriodMs
+            && a.parkedPeriodMs == b.parkedPeriodMs && a.physics == b.physics
     }
 }

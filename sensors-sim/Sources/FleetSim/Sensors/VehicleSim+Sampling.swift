@@ -23,7 +23,11 @@ extension VehicleSim {
         let tank = spec.tankL
         // Warm fuel takes more room: the probe sees volume at the current temperature.
         let expansion = 1 + 0.00095 * env.sensors.thermal * (SensorState.fuelTemperature(at: t) - 15)
-        var level = sensors.calibrated(fuelL * expansion + sloshFrac * tank, tank: tank)
+        var seen = fuelL * expansion
+        if let w = terrain {
+            seen = tank * w.reading(volumeFraction: seen / tank, fuelC: SensorState.fuelTemperature(at: t))
+        }
+        var level = sensors.calibrated(seen + sloshFrac * tank, tank: tank)
         let sd = env.sensors.fuelNoise * 0.004 * tank
         if sd > 0 { level += noiseRng.normal(0, sd) }
         var allowOutOfRange = false
