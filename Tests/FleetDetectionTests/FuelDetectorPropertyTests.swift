@@ -147,4 +147,18 @@ import Testing
         }
         #expect(runDetector(r, tankL: 60).events.compactMap(\.anomaly).isEmpty)
     }
+
+    @Test func anAllButEmptyTankAtTheProbesBottomIsNotStuck() {
+        // Siphoned down to its last litres, the truck drives to a pump: the probe reads its bottom value.
+        var v = SyntheticVehicle(tankL: 400, level: 30, noise: 0.004, seed: 10)
+        v.drive(minutes: 10)
+        var r = v.readings
+        var ts = v.ts, odo = v.odometer
+        for _ in 0..<(6 * 15) {
+            ts += 10_000
+            odo += 50.0 / 360
+            r.append(Reading(vehicleID: "t1", channel: .telemetry, ts: ts, fuelL: 0, odometerKm: odo, speedKmh: 50, ignition: true))
+        }
+        #expect(runDetector(r, tankL: 400).events.compactMap(\.anomaly).allSatisfy { $0.kind != .fuelSensorStuck })
+    }
 }

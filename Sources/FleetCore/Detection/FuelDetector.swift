@@ -74,10 +74,12 @@ public struct FuelDetector: Sendable, Equatable, Codable {
         guard level >= 0 else { return [] }
 
         var events: [FuelEvent] = []
-        // A full tank reads the probe's top value until enough is burned to uncover it (the probe's
-        // dead zone): a constant reading at full scale while driving is not a stuck sensor.
+        // A full tank reads the probe's top value until enough is burned to uncover it, and a tank run all
+        // but empty (from under a tenth) its bottom value: the probe's dead zones. A constant reading there
+        // while driving is not a stuck sensor; a probe frozen at 0 after a fuller tank still is.
         let fullScale = capacityL.map { level >= 0.99 * $0 } ?? false
-        if fullScale && !stuck.isStuck {
+        let empty = level <= t.nearZeroL && (lastLevel ?? .infinity) < t.movingDropoutFromL
+        if (fullScale || empty) && !stuck.isStuck {
             stuck.restart()
         } else if let a = stuck.observe(raw: raw, ts: r.ts, distanceKm: motion.distanceKm, litres: level, t, vehicleID: vehicleID) {
             events.append(.anomaly(a))
