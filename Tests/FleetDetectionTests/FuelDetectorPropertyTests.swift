@@ -63,10 +63,7 @@ import Testing
         // rule out a stop on a slope, it is reported once the next stop still shows it.
         var v = SyntheticVehicle(tankL: 60, level: 45, noise: noise, seed: 4)
         v.park(minutes: 20)
-        for _ in 0..<25 {
-            v.drive(minutes: 1, lPer100: 8)
-            v.level -= 15.0 / 25
-        }
+        v.drive(minutes: 25, lPer100: 8, losing: 15)
         v.park(minutes: 20)
         v.drive(minutes: 10, lPer100: 8)
         v.park(minutes: 20)

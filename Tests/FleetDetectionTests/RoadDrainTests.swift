@@ -27,10 +27,7 @@ import Testing
     @Test(arguments: [UInt64(1), 2, 3, 4, 5])
     func aLossOnALongLegIsFoundAgainstLearnedConsumption(seed: UInt64) throws {
         var (v, _) = Self.truckDay(seed: seed)
-        for _ in 0..<50 {
-            v.drive(minutes: 1, lPer100: 32, slosh: 0.02)
-            v.level -= 36.0 / 50
-        }
+        v.drive(minutes: 50, lPer100: 32, slosh: 0.02, losing: 36)
         v.park(minutes: 20)
         v.drive(minutes: 30, lPer100: 32, slosh: 0.02)
         v.park(minutes: 30)
@@ -59,10 +56,7 @@ import Testing
     @Test func aLossGoingOnIntoTheStopIsOneDrain() throws {
         var (v, _) = Self.truckDay(seed: 7)
         v.drive(minutes: 20, lPer100: 32, slosh: 0.02)
-        for _ in 0..<10 {
-            v.drive(minutes: 1, lPer100: 32, slosh: 0.02)
-            v.level -= 2
-        }
+        v.drive(minutes: 10, lPer100: 32, slosh: 0.02, losing: 20)
         v.park(minutes: 10, flowLpm: -2)
         v.park(minutes: 30)
         v.drive(minutes: 30, lPer100: 32, slosh: 0.02)
@@ -76,10 +70,7 @@ import Testing
     @Test func aLossOverTwoLegsIsOneDrain() throws {
         var (v, _) = Self.truckDay(seed: 8)
         for _ in 0..<2 {
-            for _ in 0..<25 {
-                v.drive(minutes: 1, lPer100: 32, slosh: 0.02)
-                v.level -= 0.8
-            }
+            v.drive(minutes: 25, lPer100: 32, slosh: 0.02, losing: 20)
             v.park(minutes: 1)
         }
         v.park(minutes: 30)
@@ -105,10 +96,7 @@ import Testing
     /// The same stop with 14 L really gone: the next level elsewhere still shows it.
     @Test func aLossTheNextStopStillShowsIsReported() throws {
         var (v, _) = Self.truckDay(seed: 21)
-        for _ in 0..<40 {
-            v.drive(minutes: 1, lPer100: 32, slosh: 0.02)
-            v.level -= 14.0 / 40
-        }
+        v.drive(minutes: 40, lPer100: 32, slosh: 0.02, losing: 14)
         v.park(minutes: 30)
         v.drive(minutes: 40, lPer100: 32, slosh: 0.02)
         v.park(minutes: 30)

@@ -52,6 +52,15 @@ struct SyntheticVehicle {
         emit(speed: 0, ignition: true, extra: -slosh * tankL)
     }
 
+    /// Driving while fuel is taken: minute by minute (each ending in a brake), `litres` gone evenly over
+    /// `minutes` on top of the burn.
+    mutating func drive(minutes: Int, lPer100: Double = 10, slosh: Double = 0.03, losing litres: Double) {
+        for _ in 0..<minutes {
+            drive(minutes: 1, lPer100: lPer100, slosh: slosh)
+            level -= litres / Double(minutes)
+        }
+    }
+
     /// A day-like pattern: drive, stop, drive, with nothing but consumption happening.
     mutating func ordinaryDay(stops: Int) {
         for _ in 0..<stops {

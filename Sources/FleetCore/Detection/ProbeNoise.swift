@@ -30,14 +30,16 @@ public struct ProbeNoise: Sendable, Equatable, Codable {
         return meanAbsDiff / 1.128
     }
 
-    /// Standard error of the difference between a level pinned by `before` readings and one pinned by
-    /// `after` readings, each a median (√(π/2) ≈ 1.25 the error of a mean).
-    /// Standard error of one level pinned by the median of `readings` readings.
+    /// Standard error of one level pinned by the median of `readings` readings (√(π/2) ≈ 1.25 the error
+    /// of a mean).
     public static func levelError(sigma: Double, readings: Int) -> Double {
         1.25 * sigma / Double(max(readings, 1)).squareRoot()
     }
 
+    /// Standard error of the difference between a level pinned by `before` readings and one pinned by
+    /// `after` readings: the two levels' errors in quadrature.
     public static func stepError(sigma: Double, before: Int, after: Int) -> Double {
-        1.25 * sigma * (1 / Double(max(before, 1)) + 1 / Double(max(after, 1))).squareRoot()
+        let b = levelError(sigma: sigma, readings: before), a = levelError(sigma: sigma, readings: after)
+        return (b * b + a * a).squareRoot()
     }
 }

@@ -46,6 +46,14 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
         suspect = nil
     }
 
+    /// Start afresh from a level just judged (a drain reported there).
+    mutating func restart(from p: Point) {
+        restart()
+        var fresh = p
+        fresh.idleMs = 0
+        points = [fresh]
+    }
+
     /// The engine ran this long while the vehicle stood (idling burns, no road covered).
     public mutating func standing(ms: Int64) {
         if !points.isEmpty { idleMs += max(ms, 0) }
@@ -66,10 +74,7 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
         if let s = suspect, here.km - s.at.km >= Self.minKm {
             suspect = nil
             if let confirmed = judge(from: s.anchor, to: here, t) {
-                var fresh = here
-                fresh.idleMs = 0
-                points = [fresh]
-                idleMs = 0
+                restart(from: here)
                 return confirmed
             }
             // Not borne out: the level there was off (a slope), not the fuel.
@@ -81,18 +86,13 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
         }
         if let f = found, f.step.volume >= Self.sureMargin * f.step.minVolume {
             // Far beyond what a tilted stop explains: no need to wait for another.
-            suspect = nil
-            var fresh = here
-            fresh.idleMs = 0
-            points = [fresh]
-            idleMs = 0
+            restart(from: here)
             return f.step
         }
         if let f = found {
             if suspect == nil { suspect = Suspect(anchor: f.anchor, at: here) }
         } else if let last = points.last {
-            let idleL = Self.idleShare * t.idleBurnLph * Double(here.idleMs - last.idleMs) / 3_600_000
-            consumption.learn(km: km - last.km, litres: last.level - x - idleL)
+            consumption.learn(km: km - last.km, litres: last.level - x - Self.idleBurnL(from: last, to: here, t))
         }
         points.append(here)
         if points.count > Self.maxPoints { points.removeFirst() }
@@ -107,6 +107,11 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
 
     /// Idling burns about half the bound `idleBurnLph` sets (≈ 1 % of the tank per hour); its scatter is as large.
     static let idleShare = 0.5
+
+    /// What the engine idling between `a` and `b` burnt.
+    static func idleBurnL(from a: Point, to b: Point, _ t: FuelThresholds) -> Double {
+        idleShare * t.idleBurnLph * Double(b.idleMs - a.idleMs) / 3_600_000
+    }
 
     /// Fuel gone from `a` to `b` beyond the expected burn, and its standard deviation.
     func excess(from a: Point, to b: Point, _ t: FuelThresholds) -> (litres: Double, sigma: Double) {
@@ -136,11 +141,11 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
         let evidence: RoadDrainEvidence
         let minVolume: Double
         if let e = consumption.expected(km: km, levelError: levelError) {
-            let idleL = Self.idleShare * t.idleBurnLph * Double(b.idleMs - a.idleMs) / 3_600_000
+            let idleL = Self.idleBurnL(from: a, to: b, t)
             let drift = min(t.thermalDriftLph * Double(b.ts - a.ts) / 3_600_000, t.maxThermalDriftL)
             let sigma = (e.sigma * e.sigma + idleL * idleL + drift * drift).squareRoot()
             evidence = RoadDrainEvidence(distanceKm: km, expectedBurnL: e.litres + idleL, sigmaL: sigma,
-                                         learnedLPer100Km: e.litres / max(km, 1e-9) * 100, legs: consumption.legKm.count)
+                                         learnedLPer100Km: consumption.rate.map { $0 * 100 }, legs: consumption.legKm.count)
             // Beyond what this vehicle plausibly burns, by the significance the parked steps must reach.
             minVolume = max(t.drainMinL, t.stepSignificance * sigma)
         } else {

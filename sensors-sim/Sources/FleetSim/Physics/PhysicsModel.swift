@@ -4,7 +4,7 @@ public enum PhysicsModel: String, CaseIterable, Sendable {
     /// Flat roads; a box-shaped tank whose probe reads volume with a unit-specific gain and bow;
     /// consumption by speed and acceleration; fuel that expands with the day's temperature.
     case standard
-    /// Hills, horizontal cylinder tanks read through a five-point tank table, and capacitive probes:
+    /// Hills, horizontal cylinder tanks read through a tank table, and capacitive probes:
     /// - the road's grade changes consumption (climbing costs more than descending saves) and tilts the
     ///   fuel surface, so a vehicle parked on a slope reads off by up to a few % of the tank, differently
     ///   at every stop (filling stations are level);

@@ -135,8 +135,7 @@ struct VehicleSim {
             engineH += dtS / 3600
             if speed < 0.5 { fuelL -= spec.idleLph * dtS / 3600 * (terrain?.coldFactor(at: t) ?? 1) }
         }
-        let running = engineOn
-        terrain?.heat(dtS: dtS, engineOn: running)
+        terrain?.heat(dtS: dtS, engineOn: ignition)
         for f in flows {
             let a = max(f.startMs, t), b = min(f.endMs, next)
             if b > a { fuelL += f.litresPerMs * Double(b - a) }
