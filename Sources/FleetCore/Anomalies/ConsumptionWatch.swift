@@ -22,7 +22,7 @@ public struct ConsumptionWatch: Sendable, Equatable, Codable {
               km >= Self.minDistanceKm, used > 0 else { return [] }
         let consumption = used * 100 / km
         if recent.count >= Self.minBaselineIntervals {
-            let baseline = Self.median(recent)
+            let baseline = LevelBuffer.median(recent[...])
             let excessL = used - baseline * km / 100
             if consumption > Self.factor * baseline && excessL >= Self.minExcessFraction * used && excessL >= Self.minExcessL {
                 // Kept out of the baseline, so a run of outliers keeps being judged against normal.
@@ -35,12 +35,5 @@ public struct ConsumptionWatch: Sendable, Equatable, Codable {
         recent.append(consumption)
         if recent.count > Self.baselineSize { recent.removeFirst() }
         return []
-    }
-
-    /// The median: one odd interval (a missed refuel, a full-tank top-up) does not move it.
-    static func median(_ values: [Double]) -> Double {
-        let s = values.sorted()
-        let mid = s.count / 2
-        return s.count % 2 == 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2
     }
 }

@@ -136,7 +136,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             // Settled: no step for a join interval, and the oldest and newest readings kept agree (a slow
             // drain keeps them apart even when no single step stands out of the noise).
             let quiet = ts - e.lastChangeTs >= t.joinMs && e.post.count >= 3
-                && abs(level - Self.median(e.post.levels.prefix(3))) <= t.calmBandL
+                && abs(level - LevelBuffer.median(e.post.levels.prefix(3))) <= t.calmBandL
             if quiet || ts - e.startedAt >= t.maxEventMs { return resolve(e, at: ts, t) }
             excursion = e
             return nil
@@ -270,8 +270,6 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             return step
         }
     }
-
-    static func median(_ s: ArraySlice<Double>) -> Double { LevelBuffer.median(s) }
 
     mutating func adopt(_ level: Double, at ts: Int64, count: Int) {
         ref = level
