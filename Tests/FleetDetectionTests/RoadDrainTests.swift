@@ -93,6 +93,20 @@ import Testing
         #expect(Self.drains(v).isEmpty, "seed \(seed)")
     }
 
+    /// Parked on a slope that reads the tank 3 % high, then on level ground twice: every later level sits
+    /// below the tilted one, yet none below the level before it. The odd level was the tilted one.
+    @Test(arguments: [UInt64(31), 32, 33])
+    func aStopReadHighOnASlopeIsNoDrain(seed: UInt64) {
+        var (v, _) = Self.truckDay(seed: seed)
+        v.drive(minutes: 40, lPer100: 32, slosh: 0.02)
+        v.park(minutes: 30, tilt: 0.03)
+        for _ in 0..<2 {
+            v.drive(minutes: 40, lPer100: 32, slosh: 0.02)
+            v.park(minutes: 30)
+        }
+        #expect(Self.drains(v).isEmpty, "seed \(seed)")
+    }
+
     /// The same stop with 14 L really gone: the next level elsewhere still shows it.
     @Test func aLossTheNextStopStillShowsIsReported() throws {
         var (v, _) = Self.truckDay(seed: 21)

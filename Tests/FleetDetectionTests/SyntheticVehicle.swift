@@ -38,18 +38,38 @@ struct SyntheticVehicle {
         }
     }
 
+    /// Parked with a unit that reports 0 while the ignition is off (one reading a minute), then woken for
+    /// `wakeMinutes` at the spot, engine on, before it drives off.
+    mutating func parkReportingZeros(minutes: Int, flowLpm: Double = 0, wakeMinutes: Int = 3, tilt: Double = 0) {
+        for _ in 0..<minutes {
+            ts += 60_000
+            level = min(max(level + flowLpm, 0), tankL)
+            readings.append(Reading(vehicleID: id, channel: .telemetry, ts: ts, fuelL: 0, odometerKm: odometer,
+                                    lat: 48.1, lon: 11.5, speedKmh: 0, ignition: false))
+        }
+        for _ in 0..<(wakeMinutes * 6) {
+            ts += 10_000
+            emit(speed: 0, ignition: true, extra: tilt * tankL)
+        }
+    }
+
     /// Driving at 50 km/h with readings every 10 s; burns `lPer100` and sloshes by `slosh` × tank.
-    mutating func drive(minutes: Int, lPer100: Double = 10, slosh: Double = 0.03) {
-        for i in 0..<(minutes * 6) {
+    /// `tilt`: on a grade, the probe reads this share of the tank off the true level.
+    mutating func drive(minutes: Int, lPer100: Double = 10, slosh: Double = 0.03, tilt: Double = 0) {
+        drive(readings: minutes * 6, lPer100: lPer100, slosh: slosh, tilt: tilt)
+    }
+
+    mutating func drive(readings: Int, lPer100: Double = 10, slosh: Double = 0.03, tilt: Double = 0) {
+        for i in 0..<readings {
             ts += 10_000
             odometer += 50.0 / 360
             level -= lPer100 * 50.0 / 360 / 100
             let s = slosh * tankL * _sin(Double(i) * 0.7) + rng.normal(0, slosh * tankL / 2)
-            emit(speed: 50, ignition: true, extra: s)
+            emit(speed: 50, ignition: true, extra: s + tilt * tankL)
         }
         // Braking to the stop.
         ts += 10_000
-        emit(speed: 0, ignition: true, extra: -slosh * tankL)
+        emit(speed: 0, ignition: true, extra: -slosh * tankL + tilt * tankL)
     }
 
     /// Driving while fuel is taken: minute by minute (each ending in a brake), `litres` gone evenly over

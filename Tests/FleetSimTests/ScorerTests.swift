@@ -228,3 +228,28 @@ extension ScorerTests {
         #expect(Scorer.score(truth: [open, ended], detected: []).kind("fuel_dropout")!.truth == 2, "without the run's end, every event counts")
     }
 }
+
+extension ScorerTests {
+    /// A theft on the last night, behind zeros that last to the end of the run, was never seen settled:
+    /// unreported it is not counted; the same theft with the zeros ending in time is a miss, and one
+    /// behind another vehicle's zeros is a miss too.
+    @Test func aDrainHiddenToTheEndIsNotCountedUnlessFound() {
+        let end: Int64 = 10 * 3_600_000
+        let zeros = TruthEvent(kind: .fuelDropout, vehicle: "v1", startMs: end - 5 * 3_600_000, endMs: end - 30_000)
+        var theft = TruthEvent(kind: .drain, vehicle: "v1", startMs: end - 3 * 3_600_000, endMs: end - 3 * 3_600_000 + 600_000)
+        theft.volumeL = 40
+        var options = Scorer.Options()
+        options.runEndMs = end
+        let hidden = Scorer.score(truth: [zeros, theft], detected: [], options: options).kind("drain")!
+        #expect(hidden.truth == 0 && hidden.openAtEnd == 1)
+        var ended = zeros
+        ended.endMs = end - 3_600_000
+        #expect(Scorer.score(truth: [ended, theft], detected: [], options: options).kind("drain")!.truth == 1)
+        var elsewhere = zeros
+        elsewhere.vehicle = "v2"
+        #expect(Scorer.score(truth: [elsewhere, theft], detected: [], options: options).kind("drain")!.truth == 1)
+        let found = DetectedEvent(kind: "drain", vehicle: "v1", startMs: theft.startMs, endMs: theft.endMs, volumeL: 40)
+        let reported = Scorer.score(truth: [zeros, theft], detected: [found], options: options).kind("drain")!
+        #expect(reported.truth == 1 && reported.recall == 1)
+    }
+}

@@ -44,6 +44,9 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     /// scattered, whether the stop judged a step itself, and whether it saw a change it could not
     /// judge (one reading at the new level).
     var stopPriorSpread = 0.0
+    /// How far the trip's last readings sit from its level: the road's grade changed (or the vehicle
+    /// braked) within the tail, so the level where it stopped is uncertain by that much.
+    var stopPriorShift = 0.0
     var stopKm = 0.0
     var stopTs: Int64 = 0
     var stopJudged = false
@@ -101,6 +104,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             stopPrior = tripLevel
             stopPriorReadings = tripLevelReadings
             stopPriorSpread = trip.lastTime.map { trip.spread(since: $0 - Self.tripTailMs) } ?? 0
+            stopPriorShift = stopPrior.flatMap { p in trip.median(last: 3).map { abs(p - $0) } } ?? 0
             stopKm = distanceKm
             stopTs = trip.lastTime ?? ts
             stopJudged = false
@@ -243,7 +247,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             inStop = false
             // Too few settled readings to judge a change itself: judged from the trips around it.
             if !stopJudged, still.count < 3 || stopUnjudgedChange, let prior = stopPrior {
-                shortStop = ShortStop(before: prior, beforeReadings: stopPriorReadings, beforeSpread: stopPriorSpread,
+                shortStop = ShortStop(before: prior, beforeReadings: stopPriorReadings, beforeSpread: stopPriorSpread, beforeShift: stopPriorShift,
                                       arrivedTs: stopTs, arrivedKm: stopKm,
                                       leftTs: ts, leftKm: distanceKm)
             }
@@ -288,7 +292,8 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         // A level before taken from the trip (the stop's prior: an excursion never outlives its stop) carries
         // slosh; resting on one reading in motion it can sit anywhere in it (rough roads swing 10 % of the
         // tank and more).
-        let allowance = e.beforeFromTrip ? t.sloshAllowanceL * (stopPriorReadings < 2 ? 3 : 1) : 0
+        var allowance = e.beforeFromTrip ? t.sloshAllowanceL * (stopPriorReadings < 2 ? 3 : 1) : 0
+        if e.beforeFromTrip, !e.up { allowance += 2 * max(stopPriorSpread, stopPriorShift) }
         let idle = t.idleBurnLph * Double(e.ignitionOnMs) / 3_600_000
         var c = LevelStep(up: e.up, startedAt: e.startedAt, endedAt: e.lastChangeTs, levelBefore: e.before,
                           levelAfter: after, volume: e.up ? after - e.before : e.before - after - idle)

@@ -21,8 +21,8 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
     var idleMs: Int64 = 0
     /// A loss found at a level but not yet confirmed. A vehicle standing on a slope reads its tank
     /// tilted, differently at every stop: a loss less than twice its minimum is reported only when a
-    /// level taken elsewhere, after more road, still shows it against the same earlier level. A theft
-    /// stays gone; a tilt does not.
+    /// level taken elsewhere, after more road, still shows it against the same earlier level, and that
+    /// earlier level was not itself the odd one (`seenFromBefore`). A theft stays gone; a tilt does not.
     struct Suspect: Sendable, Equatable, Codable {
         var anchor: Point
         var at: Point
@@ -73,7 +73,7 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
         }
         if let s = suspect, here.km - s.at.km >= Self.minKm {
             suspect = nil
-            if let confirmed = judge(from: s.anchor, to: here, t) {
+            if let confirmed = judge(from: s.anchor, to: here, t), seenFromBefore(s.anchor, to: here, t) {
                 restart(from: here)
                 return confirmed
             }
@@ -97,6 +97,16 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
         points.append(here)
         if points.count > Self.maxPoints { points.removeFirst() }
         return nil
+    }
+
+    /// Whether a loss from `a` also shows from the kept level before it, taken elsewhere (beyond 2σ). A
+    /// level read high on a slope shows a loss to every level after it, and none from the one before;
+    /// fuel that went missing after `a` shows from both. With only the bound, the burn from that earlier
+    /// level is overstated, so nothing is asked of it.
+    func seenFromBefore(_ a: Point, to b: Point, _ t: FuelThresholds) -> Bool {
+        guard consumption.isLearned, let p = points.last(where: { $0.km <= a.km - Self.minKm && $0.ts < a.ts }) else { return true }
+        let e = excess(from: p, to: b, t)
+        return e.litres > 2 * e.sigma
     }
 
     /// A loss this many times its minimum is reported at once; a smaller one waits for confirmation.

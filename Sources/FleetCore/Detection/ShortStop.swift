@@ -8,6 +8,8 @@ struct ShortStop: Sendable, Equatable, Codable {
     var beforeReadings: Int
     /// How far the readings behind `before` scattered (slosh, rough road).
     var beforeSpread: Double
+    /// How far the trip's last readings sat from `before` (a grade change or braking within the tail).
+    var beforeShift = 0.0
     var arrivedTs: Int64
     var arrivedKm: Double
     var leftTs: Int64
@@ -42,7 +44,9 @@ struct ShortStop: Sendable, Equatable, Codable {
         // Both levels carry slosh: one allowance for the pair, plus what the readings behind each
         // actually scattered (slosh is correlated over a drive: medians do not average it away, and
         // acceleration away from a stop tilts the surface one way).
-        s.minVolume = (up ? t.refuelMinL : t.drainMinL) + t.sloshAllowanceL + 2 * (beforeSpread + after.spread(since: .min))
+        // A loss must also clear the doubt where the trip's level stood as the vehicle stopped.
+        let beforeDoubt = up ? beforeSpread : max(beforeSpread, beforeShift)
+        s.minVolume = (up ? t.refuelMinL : t.drainMinL) + t.sloshAllowanceL + 2 * (beforeDoubt + after.spread(since: .min))
         s.heldMs = t.drainHoldMs
         s.noiseError = ProbeNoise.stepError(sigma: noiseSigma, before: max(1, min(beforeReadings, 3)), after: min(n, 3))
         return .judged(LevelStepTracker.accept(s, t))

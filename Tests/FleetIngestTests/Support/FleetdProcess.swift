@@ -25,6 +25,15 @@ final class FleetdProcess {
         self.extraArgs = extraArgs
     }
 
+    /// A test's spool (64 MiB) and log go with it: a full suite would otherwise leave gigabytes behind.
+    deinit {
+        if let p = process, p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: (spoolPath as NSString).deletingLastPathComponent)
+    }
+
     /// Where fleetd connects, when not straight to the test database (a proxy in between).
     var postgresURL: String?
 
@@ -120,10 +129,6 @@ final class FleetdProcess {
             return Double(line.dropFirst(series.count + 1))
         }
         return nil
-    }
-
-    deinit {
-        if let p = process, p.isRunning { kill(p.processIdentifier, SIGKILL) }
     }
 }
 

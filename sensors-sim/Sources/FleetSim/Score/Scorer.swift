@@ -8,7 +8,8 @@ public enum Scorer {
         public var maintenanceToleranceMs: Int64 = 86_400_000
         /// The run's end. A true event still going on then (within `openMarginMs`) that nothing
         /// reported is left out of recall: a dropout or a stuck probe is known when it ends, a
-        /// refuel when the level settles, and the run stopped first.
+        /// refuel when the level settles, and the run stopped first. So is a fill or drain whose level
+        /// after stayed hidden to the end (`blindingKinds`).
         public var runEndMs: Int64?
         public init() {}
     }
@@ -30,6 +31,7 @@ public enum Scorer {
         func duringOutage(_ e: TruthEvent) -> Bool {
             outages[e.vehicle]?.contains { $0.startMs <= e.endMs && $0.endMs >= e.startMs } ?? false
         }
+        let blinds = Dictionary(grouping: truth.filter { Self.blindingKinds.contains($0.kind) }, by: \.vehicle)
         for (name, tk) in scoredKinds {
             known.insert(name)
             var t = truth.filter { $0.kind == tk }
@@ -37,7 +39,9 @@ public enum Scorer {
             var openAtEnd = 0
             if let end = options.runEndMs {
                 let m = EventMatching(truth: t, detected: d, toleranceMs: options.toleranceMs)
-                let undecided = Set(t.indices.filter { m.matchOf[$0] == nil && t[$0].endMs >= end - Self.openMarginMs })
+                let undecided = Set(t.indices.filter {
+                    m.matchOf[$0] == nil && (t[$0].endMs >= end - Self.openMarginMs || hiddenUntil(end, t[$0], blinds[t[$0].vehicle]))
+                })
                 openAtEnd = undecided.count
                 t = t.indices.filter { !undecided.contains($0) }.map { t[$0] }
             }
@@ -71,6 +75,15 @@ public enum Scorer {
         return ScoreReport(toleranceSeconds: Double(options.toleranceMs) / 1000,
                            maintenanceToleranceSeconds: Double(options.maintenanceToleranceMs) / 1000,
                            kinds: kinds, maintenance: m, unscored: unscored, notes: [])
+    }
+
+    /// Faults that hide the fuel level: a change that ends inside one lasting to the run's end was never
+    /// seen settled (a theft overnight behind zeros with the ignition off, on the last night).
+    static let blindingKinds: Set<TruthKind> = [.fuelDropout, .fuelSensorStuck]
+
+    static func hiddenUntil(_ end: Int64, _ e: TruthEvent, _ blinds: [TruthEvent]?) -> Bool {
+        guard e.kind == .drain || e.kind == .refuel else { return false }
+        return blinds?.contains { $0.startMs <= e.endMs && $0.endMs >= end - openMarginMs } ?? false
     }
 
     /// Where a drain happened, as the scorer's sub-kinds.
