@@ -164,9 +164,17 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             ref = r + alpha * (f - r)
             calmTs = ts
             calmLevel = ref!
-            // Three calm readings pin the stop's level: judge the road that led here.
+            // Three calm readings pin the stop's level: judge the road that led here, and whether the tank
+            // was filled before the stop's first settled reading.
             if calmCount >= 3, !stopInLedger, ts - stopTs >= ShortStop.minStopMs {
                 stopInLedger = true
+                if let fill = fillBeforeArrival(at: ts, t) {
+                    stopJudged = true
+                    road.restart()
+                    let displaced = propose(fill, at: ts, t)
+                    _ = roadLevel(calmLevel, readings: calmCount, ts: ts, t)
+                    return displaced
+                }
                 return roadLevel(calmLevel, readings: calmCount, ts: ts, t)
             }
             return nil
@@ -229,6 +237,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
                                 _ t: FuelThresholds) -> [LevelStep?] {
         var out: LevelStep?
         var departure: LevelStep?
+        var earlier: LevelStep?
         if var e = excursion {
             var post = LevelBuffer(capacity: e.post.capacity)
             for i in 0..<e.post.count where e.post.times[i] <= stillUntil {
@@ -246,10 +255,14 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         if inStop {
             inStop = false
             // Too few settled readings to judge a change itself: judged from the trips around it.
-            if !stopJudged, still.count < 3 || stopUnjudgedChange, let prior = stopPrior {
-                shortStop = ShortStop(before: prior, beforeReadings: stopPriorReadings, beforeSpread: stopPriorSpread, beforeShift: stopPriorShift,
-                                      arrivedTs: stopTs, arrivedKm: stopKm,
-                                      leftTs: ts, leftKm: distanceKm)
+            if !stopJudged, still.count < 3 || stopUnjudgedChange, let stop = currentStop(leftTs: ts, leftKm: distanceKm) {
+                // A stop still waiting for its levels after (a halt at a station's exit a minute after the
+                // pump) is judged on what it has before this one takes its place.
+                if var waiting = shortStop, case .judged(let step) = waiting.judge(nil, ts: ts, noiseSigma: noise.sigma(prior: t.priorNoiseL),
+                                                                                  final: true, t) {
+                    earlier = step
+                }
+                shortStop = stop
             }
             trip.removeAll()
             // The stop's level as it is left, if it had one of its own; a stop without one leaves the
@@ -259,7 +272,28 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             }
         }
         trip.append(x, at: ts)
-        return [out, departure]
+        return [earlier, out, departure]
+    }
+
+    /// The current stop as seen from the trips around it: the trip's level as it began, left now.
+    func currentStop(leftTs: Int64, leftKm: Double) -> ShortStop? {
+        stopPrior.map {
+            ShortStop(before: $0, beforeReadings: stopPriorReadings, beforeSpread: stopPriorSpread, beforeShift: stopPriorShift,
+                      arrivedTs: stopTs, arrivedKm: stopKm, leftTs: leftTs, leftKm: leftKm)
+        }
+    }
+
+    /// A fill finished between the trip's last reading and the stop's first settled one (a unit that
+    /// reports every few minutes when parked sees the tank full at once): the stop's pinned level
+    /// against the trip's, judged as a short stop's would be. A loss there is the road ledger's and
+    /// the parked detector's: judged this way (tried), it cost more parked and road drains' accuracy
+    /// than it found at short stops.
+    func fillBeforeArrival(at ts: Int64, _ t: FuelThresholds) -> LevelStep? {
+        guard let stop = currentStop(leftTs: ts, leftKm: stopKm),
+              let step = ShortStop.step(from: stop, to: calmLevel, readings: calmCount, spread: still.spread(since: .min),
+                                        endedAt: still.times.first ?? ts, idleMs: 0, noiseSigma: noise.sigma(prior: t.priorNoiseL), t),
+              step.up else { return nil }
+        return step
     }
 
     /// Feeds a level after a short stop's departure; the stop's step once judged.
@@ -289,10 +323,8 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         stopJudged = true
         let after = e.post.median(last: 5)!
         adopt(after, at: e.post.lastTime ?? ts, count: min(e.post.count, 5))
-        // A level before taken from the trip (the stop's prior: an excursion never outlives its stop) carries
-        // slosh; resting on one reading in motion it can sit anywhere in it (rough roads swing 10 % of the
-        // tank and more).
-        var allowance = e.beforeFromTrip ? t.sloshAllowanceL * (stopPriorReadings < 2 ? 3 : 1) : 0
+        // A level before taken from the trip (the stop's prior: an excursion never outlives its stop) carries slosh.
+        var allowance = e.beforeFromTrip ? ShortStop.sloshAllowance(readings: stopPriorReadings, t) : 0
         if e.beforeFromTrip, !e.up { allowance += 2 * max(stopPriorSpread, stopPriorShift) }
         let idle = t.idleBurnLph * Double(e.ignitionOnMs) / 3_600_000
         var c = LevelStep(up: e.up, startedAt: e.startedAt, endedAt: e.lastChangeTs, levelBefore: e.before,

@@ -30,25 +30,42 @@ struct ShortStop: Sendable, Equatable, Codable {
         case judged(LevelStep?)
     }
 
-    /// One more level after the departure; judged once enough are in.
-    mutating func judge(_ x: Double, ts: Int64, noiseSigma: Double, _ t: FuelThresholds) -> Verdict {
-        after.append(x, at: ts)
+    /// One more level after the departure; judged once enough are in. `final`: no more will come to
+    /// this stop (another stop begins), so judge on two.
+    mutating func judge(_ x: Double?, ts: Int64, noiseSigma: Double, final: Bool = false, _ t: FuelThresholds) -> Verdict {
+        if let x { after.append(x, at: ts) }
         let n = after.count
-        guard n >= Self.afterReadings || (ts - leftTs >= Self.afterMs && n >= 3) else { return .waiting }
+        guard n >= Self.afterReadings || (ts - leftTs >= Self.afterMs && n >= 3) || (final && n >= 2) else { return .waiting }
         // It stood still: more road than odometer rounding is a drive, not a stop.
         guard let level = after.median(), leftKm - arrivedKm <= 0.5, leftTs - arrivedTs >= Self.minStopMs else { return .judged(nil) }
-        let up = level > before
-        let idle = t.idleBurnLph * Double(leftTs - arrivedTs) / 3_600_000
-        var s = LevelStep(up: up, startedAt: arrivedTs, endedAt: leftTs, levelBefore: before, levelAfter: level,
-                          volume: up ? level - before : before - level - idle)
+        return .judged(Self.step(from: self, to: level, readings: n, spread: after.spread(since: .min),
+                                 endedAt: leftTs, idleMs: leftTs - arrivedTs, noiseSigma: noiseSigma, t))
+    }
+
+    /// What slosh may put in a trip's level: resting on one reading in motion it can sit anywhere in the
+    /// slosh (rough roads swing 10 % of the tank and more), on several their median.
+    static func sloshAllowance(readings: Int, _ t: FuelThresholds) -> Double {
+        t.sloshAllowanceL * (readings < 2 ? 3 : 1)
+    }
+
+    /// The change from the trip's level before a stop to a level after it (`readings` of them, scattered
+    /// by `spread`): a fill or a loss if it clears the minimum, the slosh both levels may carry and what
+    /// their readings actually scattered. `idleMs`: how long an engine may have idled in between.
+    static func step(from stop: ShortStop, to level: Double, readings n: Int, spread: Double, endedAt: Int64, idleMs: Int64,
+                     noiseSigma: Double, _ t: FuelThresholds) -> LevelStep? {
+        let up = level > stop.before
+        let idle = t.idleBurnLph * Double(idleMs) / 3_600_000
+        var s = LevelStep(up: up, startedAt: stop.arrivedTs, endedAt: endedAt, levelBefore: stop.before, levelAfter: level,
+                          volume: up ? level - stop.before : stop.before - level - idle)
         // Both levels carry slosh: one allowance for the pair, plus what the readings behind each
         // actually scattered (slosh is correlated over a drive: medians do not average it away, and
-        // acceleration away from a stop tilts the surface one way).
-        // A loss must also clear the doubt where the trip's level stood as the vehicle stopped.
-        let beforeDoubt = up ? beforeSpread : max(beforeSpread, beforeShift)
-        s.minVolume = (up ? t.refuelMinL : t.drainMinL) + t.sloshAllowanceL + 2 * (beforeDoubt + after.spread(since: .min))
+        // acceleration away from a stop tilts the surface one way), or, when larger, how far the trip's
+        // last readings sat from its level (a grade that changed just before the stop: no fill or theft
+        // happens while driving).
+        s.minVolume = (up ? t.refuelMinL : t.drainMinL) + Self.sloshAllowance(readings: stop.beforeReadings, t)
+            + 2 * (max(stop.beforeSpread, stop.beforeShift) + spread)
         s.heldMs = t.drainHoldMs
-        s.noiseError = ProbeNoise.stepError(sigma: noiseSigma, before: max(1, min(beforeReadings, 3)), after: min(n, 3))
-        return .judged(LevelStepTracker.accept(s, t))
+        s.noiseError = ProbeNoise.stepError(sigma: noiseSigma, before: max(1, min(stop.beforeReadings, 3)), after: min(n, 3))
+        return LevelStepTracker.accept(s, t)
     }
 }

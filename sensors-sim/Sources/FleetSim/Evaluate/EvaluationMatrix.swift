@@ -64,8 +64,9 @@ public enum EvaluationCase: String, CaseIterable, Sendable {
     }
 
     /// The cases the bar is held on (the matrix, the test suite). `sparse-units` is evaluated on its
-    /// own: with a reading every 5 minutes parked, a refuel at a short stop is seen only from the
-    /// trips around it, and fleetd finds about 80 % of them; it joins the matrix when it meets the bar.
+    /// own: with a reading every 5 minutes parked and a split unit's GPS every 25, its refuels and
+    /// thefts meet the bar, but a GPS jump between fixes that far apart can pass for a drive, and one
+    /// stuck probe of five is a false flag; it joins the matrix when it meets the whole bar.
     public static let judged = allCases.filter { $0 != .sparseUnits }
 
     /// Scenarios with no theft at all: any drain reported is false, and so is any extra refuel.
