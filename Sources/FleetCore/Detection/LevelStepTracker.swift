@@ -172,6 +172,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
                     stopJudged = true
                     road.restart()
                     let displaced = propose(fill, at: ts, t)
+                    // The first level of a fresh account: nothing to judge it against.
                     _ = roadLevel(calmLevel, readings: calmCount, ts: ts, t)
                     return displaced
                 }
@@ -289,9 +290,9 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     /// the parked detector's: judged this way (tried), it cost more parked and road drains' accuracy
     /// than it found at short stops.
     func fillBeforeArrival(at ts: Int64, _ t: FuelThresholds) -> LevelStep? {
-        guard let stop = currentStop(leftTs: ts, leftKm: stopKm),
-              let step = ShortStop.step(from: stop, to: calmLevel, readings: calmCount, spread: still.spread(since: .min),
-                                        endedAt: still.times.first ?? ts, idleMs: 0, noiseSigma: noise.sigma(prior: t.priorNoiseL), t),
+        guard let step = currentStop(leftTs: ts, leftKm: stopKm)?.step(
+                  to: calmLevel, readings: calmCount, spread: still.spread(since: .min), endedAt: still.times.first ?? ts,
+                  idleMs: 0, noiseSigma: noise.sigma(prior: t.priorNoiseL), t),
               step.up else { return nil }
         return step
     }
@@ -323,9 +324,11 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         stopJudged = true
         let after = e.post.median(last: 5)!
         adopt(after, at: e.post.lastTime ?? ts, count: min(e.post.count, 5))
-        // A level before taken from the trip (the stop's prior: an excursion never outlives its stop) carries slosh.
-        var allowance = e.beforeFromTrip ? ShortStop.sloshAllowance(readings: stopPriorReadings, t) : 0
-        if e.beforeFromTrip, !e.up { allowance += 2 * max(stopPriorSpread, stopPriorShift) }
+        // A level before taken from the trip (the stop's prior: an excursion never outlives its stop) carries
+        // slosh; a loss must also clear where the trip's level stood as it stopped (fills are judged on the
+        // slosh alone, as before).
+        let tripStop = e.beforeFromTrip ? currentStop(leftTs: ts, leftKm: stopKm) : nil
+        let allowance = tripStop.map { e.up ? ShortStop.sloshAllowance(readings: $0.beforeReadings, t) : $0.beforeAllowance(t) } ?? 0
         let idle = t.idleBurnLph * Double(e.ignitionOnMs) / 3_600_000
         var c = LevelStep(up: e.up, startedAt: e.startedAt, endedAt: e.lastChangeTs, levelBefore: e.before,
                           levelAfter: after, volume: e.up ? after - e.before : e.before - after - idle)

@@ -38,8 +38,8 @@ struct ShortStop: Sendable, Equatable, Codable {
         guard n >= Self.afterReadings || (ts - leftTs >= Self.afterMs && n >= 3) || (final && n >= 2) else { return .waiting }
         // It stood still: more road than odometer rounding is a drive, not a stop.
         guard let level = after.median(), leftKm - arrivedKm <= 0.5, leftTs - arrivedTs >= Self.minStopMs else { return .judged(nil) }
-        return .judged(Self.step(from: self, to: level, readings: n, spread: after.spread(since: .min),
-                                 endedAt: leftTs, idleMs: leftTs - arrivedTs, noiseSigma: noiseSigma, t))
+        return .judged(step(to: level, readings: n, spread: after.spread(since: .min),
+                            endedAt: leftTs, idleMs: leftTs - arrivedTs, noiseSigma: noiseSigma, t))
     }
 
     /// What slosh may put in a trip's level: resting on one reading in motion it can sit anywhere in the
@@ -48,24 +48,27 @@ struct ShortStop: Sendable, Equatable, Codable {
         t.sloshAllowanceL * (readings < 2 ? 3 : 1)
     }
 
-    /// The change from the trip's level before a stop to a level after it (`readings` of them, scattered
-    /// by `spread`): a fill or a loss if it clears the minimum, the slosh both levels may carry and what
-    /// their readings actually scattered. `idleMs`: how long an engine may have idled in between.
-    static func step(from stop: ShortStop, to level: Double, readings n: Int, spread: Double, endedAt: Int64, idleMs: Int64,
-                     noiseSigma: Double, _ t: FuelThresholds) -> LevelStep? {
-        let up = level > stop.before
+    /// How far `before` may be off: the slosh a trip's level carries, and twice what the readings behind
+    /// it scattered (slosh is correlated over a drive: medians do not average it away) or, when larger,
+    /// how far the trip's last readings sat from it (a grade that changed just before the stop: no fill
+    /// or theft happens while driving).
+    func beforeAllowance(_ t: FuelThresholds) -> Double {
+        Self.sloshAllowance(readings: beforeReadings, t) + 2 * max(beforeSpread, beforeShift)
+    }
+
+    /// The change from the trip's level before this stop to a level after it (`readings` of them,
+    /// scattered by `spread`): a fill or a loss if it clears the minimum, the doubt of the level before
+    /// and twice what the readings after scattered (acceleration away from a stop tilts the surface one
+    /// way). `idleMs`: how long an engine may have idled in between.
+    func step(to level: Double, readings n: Int, spread: Double, endedAt: Int64, idleMs: Int64,
+              noiseSigma: Double, _ t: FuelThresholds) -> LevelStep? {
+        let up = level > before
         let idle = t.idleBurnLph * Double(idleMs) / 3_600_000
-        var s = LevelStep(up: up, startedAt: stop.arrivedTs, endedAt: endedAt, levelBefore: stop.before, levelAfter: level,
-                          volume: up ? level - stop.before : stop.before - level - idle)
-        // Both levels carry slosh: one allowance for the pair, plus what the readings behind each
-        // actually scattered (slosh is correlated over a drive: medians do not average it away, and
-        // acceleration away from a stop tilts the surface one way), or, when larger, how far the trip's
-        // last readings sat from its level (a grade that changed just before the stop: no fill or theft
-        // happens while driving).
-        s.minVolume = (up ? t.refuelMinL : t.drainMinL) + Self.sloshAllowance(readings: stop.beforeReadings, t)
-            + 2 * (max(stop.beforeSpread, stop.beforeShift) + spread)
+        var s = LevelStep(up: up, startedAt: arrivedTs, endedAt: endedAt, levelBefore: before, levelAfter: level,
+                          volume: up ? level - before : before - level - idle)
+        s.minVolume = (up ? t.refuelMinL : t.drainMinL) + beforeAllowance(t) + 2 * spread
         s.heldMs = t.drainHoldMs
-        s.noiseError = ProbeNoise.stepError(sigma: noiseSigma, before: max(1, min(stop.beforeReadings, 3)), after: min(n, 3))
+        s.noiseError = ProbeNoise.stepError(sigma: noiseSigma, before: max(1, min(beforeReadings, 3)), after: min(n, 3))
         return LevelStepTracker.accept(s, t)
     }
 }
