@@ -35,7 +35,18 @@ public struct ConsumptionModel: Sendable, Equatable, Codable {
     /// Litres per km: the median of the legs' rates, robust to a leg with an unseen loss in it.
     var rate: Double? {
         guard isLearned else { return nil }
-        return LevelBuffer.median(legKm.indices.map { legL[$0] / legKm[$0] }[...])
+        return LevelBuffer.median(rates[...])
+    }
+
+    private var rates: [Double] { legKm.indices.map { legL[$0] / legKm[$0] } }
+
+    /// The standard error of `rate`: a median's (1.25 σ/√n), σ from the rates' median absolute deviation.
+    /// Legs read between stops on slopes scatter widely; a rate learned from them is itself uncertain, and
+    /// over a long road that uncertainty outgrows every other.
+    var rateError: Double? {
+        guard let rate else { return nil }
+        let mad = LevelBuffer.median(rates.map { abs($0 - rate) }[...])
+        return 1.2533 * 1.4826 * mad / Double(legKm.count).squareRoot()
     }
 
     /// The expected burn over `km` and its standard deviation, given the level error of the leg's ends.
@@ -51,6 +62,7 @@ public struct ConsumptionModel: Sendable, Equatable, Codable {
         }
         let z = legKm.indices.map { abs(legL[$0] - rate * legKm[$0]) / nominal(legKm[$0]) }.sorted()
         let k = max(1, z[min(z.count - 1, Int((0.9 * Double(z.count)).rounded(.up)) - 1)] / 1.645)
-        return (rate * km, k * nominal(km))
+        let fromRate = (rateError ?? 0) * km
+        return (rate * km, (k * nominal(km) * k * nominal(km) + fromRate * fromRate).squareRoot())
     }
 }
