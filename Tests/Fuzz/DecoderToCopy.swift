@@ -1,4 +1,4 @@
-// libFuzzer target: an MQTT message through the payload decoder into the COPY text of `readings`.
+// libFuzzer target: an MQTT message through the payload decoder into the binary COPY data of `readings`.
 // Built and run by Tests/Fuzz/run.sh. The first input byte picks the topic, the rest is the payload.
 import FleetCore
 
@@ -30,15 +30,35 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     for rejection in out.rejections where rejection.detail.isEmpty { fail("refusal without a detail") }
 
-    // The COPY text is well formed: one line per reading, 14 tab-separated fields, no raw control bytes.
-    var copy = CopyTextEncoder()
+    // The binary COPY data is well formed: the header, one tuple of 14 fields per reading, each field's
+    // length as its type needs (text: UTF-8 without NUL), the trailer, and nothing after it.
+    var copy = CopyBinaryEncoder()
     for r in out.readings { copy.readingRow(r, receivedAtNanos: 1_700_000_000_000_000_000) }
-    let lines = copy.bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-    if lines.count != out.readings.count + 1 || !(lines.last?.isEmpty ?? false) { fail("rows") }
-    for line in lines.dropLast() {
-        if line.reduce(0, { $0 + ($1 == 0x09 ? 1 : 0) }) != 13 { fail("fields") }
-        if line.contains(where: { $0 < 0x20 && $0 != 0x09 }) { fail("control byte in a field") }
-        if String(validating: line, as: UTF8.self) == nil { fail("COPY text is not UTF-8") }
+    copy.end()
+    let b = copy.bytes
+    if !b.starts(with: CopyBinaryEncoder.header) { fail("header") }
+    var at = CopyBinaryEncoder.header.count
+    func take(_ n: Int) -> ArraySlice<UInt8> {
+        if n < 0 || at + n > b.count { fail("field runs past the data") }
+        defer { at += n }
+        return b[at..<(at + n)]
     }
+    func be(_ s: ArraySlice<UInt8>) -> Int64 { s.reduce(0) { $0 << 8 | Int64($1) } }
+    // float4 for fuel_pct, speed_kmh and heading_deg; text for the first two; bool for ignition.
+    let widths: [Int?] = [nil, nil, 8, 8, 8, 8, 4, 8, 8, 8, 4, 4, 1, 8]
+    for _ in out.readings {
+        if be(take(2)) != 14 { fail("field count") }
+        for w in widths {
+            let n = Int(Int32(truncatingIfNeeded: be(take(4))))
+            if n == -1 { continue }
+            let field = take(n)
+            if let w {
+                if n != w { fail("field of \(n) bytes where \(w) are due") }
+            } else if field.contains(0) || String(validating: field, as: UTF8.self) == nil {
+                fail("text field is not UTF-8 without NUL")
+            }
+        }
+    }
+    if take(2) != [0xFF, 0xFF] || at != b.count { fail("trailer") }
     return 0
 }

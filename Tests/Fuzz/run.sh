@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the two parsers that take bytes from outside with libFuzzer (swiftc -sanitize=fuzzer,address):
-#   decoder  an MQTT message -> payload decoder -> COPY text of readings (DecoderToCopy.swift)
+#   decoder  an MQTT message -> payload decoder -> binary COPY data of readings (DecoderToCopy.swift)
 #   spool    the spool file's header check and frame reader (SpoolReader.swift)
 # Each runs for SECONDS (default 60) from the seed corpus in Tests/Fuzz/corpus; new inputs and any
 # crash go to .build/fuzz. Exits non-zero on a crash, a leak or a broken invariant, and prints how
@@ -28,7 +28,7 @@ mapfile -t core < <(find Sources/FleetCore -name '*.swift' | sort)
 swiftc "${flags[@]}" -module-name FleetCore -I "$out" -I "$shims" -emit-module -emit-module-path "$out/FleetCore.swiftmodule" \
     -emit-library -static -o "$out/libFleetCore.a" "${core[@]}"
 quiet swiftc "${flags[@]}" -module-name FuzzDecoder -I "$out" -I "$shims" -L "$out" -lFleetCore -lRealModule -o "$out/fuzz-decoder" \
-    Tests/Fuzz/DecoderToCopy.swift Sources/FleetIngest/Postgres/CopyTextEncoder.swift Sources/FleetIngest/Postgres/CopyTextEncoder+Readings.swift
+    Tests/Fuzz/DecoderToCopy.swift Sources/FleetIngest/Postgres/CopyBinaryEncoder.swift Sources/FleetIngest/Postgres/CopyBinaryEncoder+Readings.swift
 quiet swiftc "${flags[@]}" -module-name FuzzSpool -o "$out/fuzz-spool" \
     Tests/Fuzz/SpoolReader.swift Sources/FleetIngest/Spool/SpoolRecord.swift Sources/FleetIngest/Spool/SpoolHeader.swift
 

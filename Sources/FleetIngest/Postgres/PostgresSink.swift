@@ -28,7 +28,7 @@ final class PostgresSink {
 
     let db: PGConnection
     private var knownVehicles: Set<String> = []
-    private var readingsCopy = CopyTextEncoder(reservingCapacity: 1 << 20)
+    private var readingsCopy = CopyBinaryEncoder(reservingCapacity: 1 << 20)
     private var rejectedCopy = CopyTextEncoder()
 
     /// Connects, selects the schema and prepares the per-session staging tables.
@@ -62,7 +62,7 @@ final class PostgresSink {
 
     var isConnected: Bool { db.isConnected }
 
-    static let readingColumns = CopyTextEncoder.readingColumns
+    static let readingColumns = CopyBinaryEncoder.readingColumns
     static let rejectedColumns = "received_at, topic, reason, detail, payload, spool_id, spool_position, item, readings_refused, reasons"
 
     /// What one transaction writes: a whole batch, or one piece of a refused batch being isolated
@@ -98,7 +98,7 @@ final class PostgresSink {
         if stagedBatchesLeft == 0 {
             try db.exec("SAVEPOINT fleetd_direct")
             do throws(PGError) {
-                let n = try db.copyIn("COPY readings (\(Self.readingColumns)) FROM STDIN", bytes: readingsCopy.bytes)
+                let n = try db.copyIn("COPY readings (\(Self.readingColumns)) FROM STDIN (FORMAT binary)", bytes: readingsCopy.bytes)
                 try db.exec("RELEASE SAVEPOINT fleetd_direct")
                 return n
             } catch where error.sqlState == "23505" {
@@ -108,7 +108,7 @@ final class PostgresSink {
         } else {
             stagedBatchesLeft -= 1
         }
-        try db.copyIn("COPY fleetd_stage_readings (\(Self.readingColumns)) FROM STDIN", bytes: readingsCopy.bytes)
+        try db.copyIn("COPY fleetd_stage_readings (\(Self.readingColumns)) FROM STDIN (FORMAT binary)", bytes: readingsCopy.bytes)
         return try db.exec(
             "INSERT INTO readings SELECT * FROM fleetd_stage_readings ON CONFLICT DO NOTHING"
         ).affectedRows
@@ -133,6 +133,7 @@ final class PostgresSink {
             readingsCopy.readingRow(r, receivedAtNanos: batch.receivedAtNanos[i])
             if !knownVehicles.contains(r.vehicleID) { newVehicles.insert(r.vehicleID) }
         }
+        readingsCopy.end()
         rejectedCopy.removeAll()
         for row in batch.rejected[rows.rejected] {
             rejectedCopy.timestamp(epochMicros: row.receivedAtNanos / 1_000)

@@ -1,25 +1,26 @@
 import FleetCore
 
-extension CopyTextEncoder {
+extension CopyBinaryEncoder {
     /// The columns of `readings` that `readingRow` writes, in order.
     static let readingColumns = "vehicle_id, channel, ts, received_at, seq, fuel_l, fuel_pct, odometer_km, lat, lon, speed_kmh, heading_deg, ignition, engine_hours"
 
-    /// One `readings` row: what the sink copies and what the fuzzer checks is well formed.
+    /// One `readings` row, typed as the table is (`fuel_pct`, `speed_kmh` and `heading_deg` are `float4`):
+    /// what the sink copies and what the fuzzer checks is well formed.
     mutating func readingRow(_ r: Reading, receivedAtNanos: Int64) {
+        beginRow(fields: 14)
         plain(r.vehicleID)
         plain(r.channel.rawValue)
         timestamp(epochMicros: r.ts * 1_000)
         timestamp(epochMicros: receivedAtNanos / 1_000)
         int(r.seq)
         double(r.fuelL)
-        double(r.fuelPct)
+        float(r.fuelPct)
         double(r.odometerKm)
         double(r.lat)
         double(r.lon)
-        double(r.speedKmh)
-        double(r.headingDeg)
+        float(r.speedKmh)
+        float(r.headingDeg)
         bool(r.ignition)
         double(r.engineHours)
-        endRow()
     }
 }
