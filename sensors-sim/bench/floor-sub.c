@@ -2,7 +2,8 @@
  * as fleetd (MQTT v5, persistent session, TCP_NODELAY, QoS 1 on fleetd's four topics, libmosquitto's
  * threaded network loop), and a callback that only sums the payload's bytes, so every byte is read
  * once, as fleetd's copy into its spool reads it. Exits after COUNT messages.
- *   floor-sub PORT CLIENT_ID COUNT          (build: cc -O2 floor-sub.c -lmosquitto)
+ *   floor-sub PORT CLIENT_ID COUNT [NODELAY]   (build: cc -O2 floor-sub.c -lmosquitto)
+ * NODELAY 0 leaves Nagle's algorithm on for the acknowledgements (mosquitto_sub's way).
  * With COUNT 0 it subscribes and leaves at once, creating the persistent session for a later drain. */
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
@@ -38,14 +39,15 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4) { fprintf(stderr, "usage: floor-sub PORT CLIENT_ID COUNT\n"); return 2; }
+    if (argc != 4 && argc != 5) { fprintf(stderr, "usage: floor-sub PORT CLIENT_ID COUNT [NODELAY]\n"); return 2; }
+    int nodelay = argc == 5 ? atoi(argv[4]) : 1;
     int port = atoi(argv[1]);
     long count = atol(argv[3]);
     mosquitto_lib_init();
     struct mosquitto *m = mosquitto_new(argv[2], false, NULL);
     if (!m) { perror("mosquitto_new"); return 1; }
     mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
-    mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1);
+    mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, nodelay);
     mosquitto_connect_v5_callback_set(m, on_connect);
     mosquitto_subscribe_v5_callback_set(m, on_subscribe);
     mosquitto_message_v5_callback_set(m, on_message);

@@ -78,6 +78,7 @@ for id in bench-broker bench-naive; do
     mosquitto_sub -h 127.0.0.1 -p "$MQ" -q 1 -c -i "$id" "${topics[@]}" -W 1 >/dev/null 2>&1 || true
 done
 "$floor_bin" "$MQ" bench-floor 0 2>/dev/null
+"$floor_bin" "$MQ" bench-floor-nagle 0 2>/dev/null
 
 echo "publishing $N readings in $MESSAGES QoS $QOS messages (queued for each session)..." >&2
 "$sim_bin" load --mqtt-url "mqtt://127.0.0.1:$MQ" --count "$N" --qos "$QOS" --vehicles 1000 --batch "$BATCH" >&2
@@ -95,6 +96,7 @@ measure_client() {
 }
 measure_client broker "mosquitto_sub -h 127.0.0.1 -p $MQ -q 1 -c -i bench-broker ${topics[*]} -C $MESSAGES >/dev/null"
 measure_client floor "$floor_bin $MQ bench-floor $MESSAGES 2>/dev/null"
+measure_client nagle "$floor_bin $MQ bench-floor-nagle $MESSAGES 0 2>/dev/null"
 measure_client naive "mosquitto_sub -h 127.0.0.1 -p $MQ -q 1 -c -i bench-naive ${topics[*]} -C $MESSAGES | psql -X -q $PG -c '\\copy naive(payload) from stdin'"
 rows[naive]=$(psql -X -At "$PG" -c "select count(*) from naive")
 
@@ -134,6 +136,7 @@ label() {
     case $1 in
         broker) echo "mosquitto_sub -q 1 > /dev/null" ;;
         floor) echo "C subscriber on libmosquitto (floor)" ;;
+        nagle) echo "the same, acks without TCP_NODELAY" ;;
         naive) echo "naive: mosquitto_sub | psql \\copy" ;;
         on) echo "fleetd, detectors on" ;;
         off) echo "fleetd --detection off" ;;
@@ -143,7 +146,7 @@ label() {
 printf '\n%d readings in %d QoS %s messages, drained from a queued backlog; CPU µs per reading\n' "$N" "$MESSAGES" "$QOS"
 printf '%-38s %10s %8s %8s %7s %7s %7s %7s %9s\n' consumer readings/s "vs naive" "vs floor" user sys "total" "PG" "RSS a+f"
 json="{\"readings\":$N,\"messages\":$MESSAGES,\"qos\":$QOS"
-for k in broker floor naive "${modes[@]}"; do
+for k in broker floor nagle naive "${modes[@]}"; do
     total=$(awk -v u="${user[$k]}" -v s="${sys[$k]}" 'BEGIN {print u + s}')
     pg=$(awk -v u="${pgu[$k]}" -v s="${pgs[$k]}" 'BEGIN {print u + s}')
     mem="-"; [ -n "${rss_anon[$k]:-}" ] && mem="${rss_anon[$k]}+${rss_file[$k]}"

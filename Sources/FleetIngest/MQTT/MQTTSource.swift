@@ -67,10 +67,7 @@ public final class MQTTSource: @unchecked Sendable {
         mosquitto_disconnect_v5_callback_set(m) { _, obj, rc, _ in
             MQTTSource.from(obj).didDisconnect(rc: rc)
         }
-        mosquitto_log_callback_set(m) { _, obj, level, text in
-            guard level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING) != 0, let text else { return }
-            MQTTSource.from(obj).libraryLogged(String(cString: text))
-        }
+        Self.listenToLibraryLog(m, true)
         mosquitto_message_v5_callback_set(m) { _, obj, message, _ in
             guard let message else { return }
             MQTTSource.from(obj).didReceive(message.pointee)
@@ -79,6 +76,18 @@ public final class MQTTSource: @unchecked Sendable {
 
     deinit {
         if let mosq { mosquitto_destroy(mosq) }
+    }
+
+    /// libmosquitto formats every line of its log, debug ones included (two per message: the PUBLISH in
+    /// and the PUBACK out), into a fresh buffer whenever a log callback is set, whatever the level. Its
+    /// errors worth a line (TLS, DNS, refused sockets) come while connecting; once connected, a loss shows
+    /// as a disconnect with its reason. So the callback is set only while not connected.
+    private static func listenToLibraryLog(_ m: OpaquePointer, _ on: Bool) {
+        guard on else { return mosquitto_log_callback_set(m, nil) }
+        mosquitto_log_callback_set(m) { _, obj, level, text in
+            guard level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING) != 0, let text else { return }
+            MQTTSource.from(obj).libraryLogged(String(cString: text))
+        }
     }
 
     private static func from(_ obj: UnsafeMutableRawPointer?) -> MQTTSource {
@@ -152,6 +161,7 @@ public final class MQTTSource: @unchecked Sendable {
             return
         }
         metrics.mqttReconnects.increment()
+        if let mosq { Self.listenToLibraryLog(mosq, false) }
         var metadata: Logger.Metadata = [
             "broker": "\(settings.host):\(settings.port)", "client_id": "\(settings.clientID)", "session_present": "\(sessionPresent)",
         ]
@@ -183,6 +193,7 @@ public final class MQTTSource: @unchecked Sendable {
     }
 
     private func didDisconnect(rc: Int32) {
+        if let mosq { Self.listenToLibraryLog(mosq, true) }
         subscribed.store(false, ordering: .releasing)
         metrics.mqttConnected.set(to: 0)
         if !stopping.load(ordering: .acquiring) {
