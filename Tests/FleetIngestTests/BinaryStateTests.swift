@@ -28,6 +28,27 @@ import Testing
         }
     }
 
+    /// Held readings are stored in their own compact form: every field, present or not, every channel,
+    /// ignition on, off and unknown, and the decoder's flags come back as they were.
+    @Test func heldReadingsOfEveryShapeRoundTrip() throws {
+        var rng = SimRandom(seed: 7)
+        var buffer = ReorderBuffer(windowMs: 10_000)
+        let channels: [Channel] = [.telemetry, .fuel, .odometer, .gps]
+        for i in 0..<300 {
+            func maybe(_ v: Double) -> Double? { rng.chance(0.5) ? v : nil }
+            var r = Reading(vehicleID: "truck-7.b_2", channel: channels[i % 4], ts: 1_700_000_000_000 + Int64(i) * 997,
+                            seq: rng.chance(0.5) ? Int64(i) - 150 : nil, fuelL: maybe(rng.uniform(-1, 400)),
+                            fuelPct: maybe(rng.uniform(0, 100)), odometerKm: maybe(rng.uniform(0, 1e6)),
+                            lat: maybe(rng.uniform(-90, 90)), lon: maybe(rng.uniform(-180, 180)), speedKmh: maybe(rng.uniform(0, 200)),
+                            headingDeg: maybe(rng.uniform(0, 360)), ignition: rng.chance(0.3) ? nil : rng.chance(0.5),
+                            engineHours: maybe(rng.uniform(0, 1e5)))
+            r.flags = ReadingFlags(rawValue: UInt8(i % 4))
+            #expect(buffer.insert(r, arrivalMs: 1_700_000_100_000 + Int64(i)) == .accepted)
+        }
+        let back = try BinaryState.decode(ReorderBuffer.self, from: BinaryState.encode(buffer))
+        #expect(back == buffer && back.heldCount == 300)
+    }
+
     /// A state in the middle of a suspected clock stall (cadence learned, an incident open, readings
     /// held for it) comes back exactly, so a restart decides the stall as the running daemon would.
     @Test func aStateHoldingForAClockStallRoundTrips() throws {

@@ -56,6 +56,12 @@ struct CopyBinaryEncoder {
         }
     }
 
+    /// `bytea`: the bytes as they are.
+    mutating func bytea(_ data: [UInt8]) {
+        bigEndian(Int32(data.count))
+        bytes.append(contentsOf: data)
+    }
+
     mutating func int(_ v: Int64?) {
         guard let v else { return null() }
         bigEndian(Int32(8))

@@ -10,12 +10,13 @@
 /// round-trip test guards it.
 public enum BinaryState {
     /// Bumped whenever a state type changes shape.
-    public static let version: UInt8 = 5
+    public static let version: UInt8 = 6
 
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let encoder = BinaryStateEncoder()
         encoder.bytes.append(version)
         try value.encode(to: encoder)
+        encoder.writeListCounts()
         return encoder.bytes
     }
 
@@ -39,10 +40,24 @@ final class BinaryStateEncoder: Encoder {
         KeyedEncodingContainer(Keyed<Key>(encoder: self))
     }
 
+    /// Where each list's count goes and what it came to: written once at the end rather than patched
+    /// into the bytes at every element (a list of 400,000 held readings has millions of elements).
+    private var listOffsets: [Int] = []
+    fileprivate var listCounts: [UInt32] = []
+
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        let at = bytes.count
+        listOffsets.append(bytes.count)
+        listCounts.append(0)
         bytes.append(contentsOf: [0, 0, 0, 0])
-        return Unkeyed(encoder: self, countOffset: at)
+        return Unkeyed(encoder: self, list: listCounts.count - 1)
+    }
+
+    fileprivate func writeListCounts() {
+        bytes.withUnsafeMutableBytes { raw in
+            for (offset, count) in zip(listOffsets, listCounts) {
+                raw.storeBytes(of: count.littleEndian, toByteOffset: offset, as: UInt32.self)
+            }
+        }
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer { Single(encoder: self) }
@@ -113,20 +128,18 @@ final class BinaryStateEncoder: Encoder {
 
     struct Unkeyed: UnkeyedEncodingContainer {
         let encoder: BinaryStateEncoder
-        let countOffset: Int
+        let list: Int
         private(set) var count = 0
         var codingPath: [any CodingKey] { [] }
 
-        init(encoder: BinaryStateEncoder, countOffset: Int) {
+        init(encoder: BinaryStateEncoder, list: Int) {
             self.encoder = encoder
-            self.countOffset = countOffset
+            self.list = list
         }
 
         private mutating func counted() {
             count += 1
-            withUnsafeBytes(of: UInt32(count).littleEndian) { raw in
-                for i in 0..<4 { encoder.bytes[countOffset + i] = raw[i] }
-            }
+            encoder.listCounts[list] = UInt32(count)
         }
 
         mutating func encodeNil() { encoder.bytes.append(0); counted() }
