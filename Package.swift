@@ -46,7 +46,7 @@ let package = Package(
             sources: ["Migrations.swift"],
             resources: [.embedInCode("001_init.sql"), .embedInCode("002_detection.sql"), .embedInCode("003_dead_letters.sql"),
                         .embedInCode("004_operator_ranges.sql"),
-                        .embedInCode("005_rejected_per_message.sql")],
+                        .embedInCode("005_rejected_per_message.sql"), .embedInCode("006_state_uncompressed.sql")],
             swiftSettings: strict
         ),
         .target(

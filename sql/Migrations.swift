@@ -13,5 +13,6 @@ public enum Migrations {
         Migration(version: 3, name: "003_dead_letters.sql", sql: String(decoding: PackageResources._03_dead_letters_sql, as: UTF8.self)),
         Migration(version: 4, name: "004_operator_ranges.sql", sql: String(decoding: PackageResources._04_operator_ranges_sql, as: UTF8.self)),
         Migration(version: 5, name: "005_rejected_per_message.sql", sql: String(decoding: PackageResources._05_rejected_per_message_sql, as: UTF8.self)),
+        Migration(version: 6, name: "006_state_uncompressed.sql", sql: String(decoding: PackageResources._06_state_uncompressed_sql, as: UTF8.self)),
     ]
 }

@@ -52,6 +52,7 @@ final class PostgresSink {
                 SELECT \(EventRows.alertColumns) FROM maintenance_alerts WITH NO DATA;
             CREATE TEMP TABLE fleetd_stage_state ON COMMIT DELETE ROWS AS
                 SELECT vehicle_id, state FROM vehicle_state WITH NO DATA;
+            ALTER TABLE fleetd_stage_state ALTER COLUMN state SET STORAGE EXTERNAL;
             CREATE TEMP TABLE fleetd_stage_rejected ON COMMIT DELETE ROWS AS
                 SELECT \(Self.rejectedColumns) FROM rejected_messages WITH NO DATA;
             LISTEN fleetd_config;
