@@ -22,7 +22,12 @@ public struct MotionState: Sendable, Equatable, Codable {
     /// Faster than any road vehicle: an odometer step above this is a fault, not distance.
     static let maxKmh = 200.0
 
+    /// An odometer step this short that cannot be distance (a jump, a rollback) still covered road: the
+    /// speed says how much. Over a longer one the vehicle may have stopped, and nothing is credited.
+    static let creditSpeedWithinMs: Int64 = 5 * 60_000
+
     public mutating func update(_ r: Reading, stationaryBelowKmh: Double) {
+        let speedBefore = speedKmh
         if let i = r.ignition { ignition = i }
         if let s = r.speedKmh {
             speedKmh = s
@@ -47,6 +52,10 @@ public struct MotionState: Sendable, Equatable, Codable {
                     distanceKm += d
                     // Distance covered is motion even when the speed source is slow to report it.
                     if d > 0.02 && ignition != false { lastMovingTs = max(lastMovingTs ?? r.ts, r.ts) }
+                } else if d != 0, r.ts - pt <= Self.creditSpeedWithinMs, let v0 = speedBefore ?? speedKmh, let v1 = speedKmh ?? speedBefore {
+                    // The faulty step hides the road driven meanwhile; without it a maintenance mark
+                    // crossed later by that much (0.4 km after one jump: an alert 7 minutes late).
+                    distanceKm += min((v0 + v1) / 2, Self.maxKmh) * hours
                 }
             }
             odometerKm = o

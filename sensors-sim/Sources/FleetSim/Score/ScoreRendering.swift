@@ -30,7 +30,7 @@ extension ScoreReport {
         }
         out += openAtEndNote
         let m = maintenance
-        out += "\nmaintenance alerts: expected \(m.expected), raised \(m.raised), matched \(m.matched) (same trigger \(m.sameTrigger), online ones at most \(Int(m.largestGapSeconds)) s from the true crossing), missed \(m.missed), unexpected \(m.unexpected)\n"
+        out += "\nmaintenance alerts: expected \(m.expected), raised \(m.raised), matched \(m.matched) (same trigger \(m.sameTrigger), online ones at most \(Int(m.largestGapSeconds)) s from the true crossing\(m.largestGapAt.map { ": \($0)" } ?? "")), missed \(m.missed), unexpected \(m.unexpected)\n"
         for level in m.byLevel.keys.sorted() {
             let c = m.byLevel[level]!
             out += "  \(pad(level, 9)) expected \(c["expected"] ?? 0), raised \(c["raised"] ?? 0), matched \(c["matched"] ?? 0)\n"

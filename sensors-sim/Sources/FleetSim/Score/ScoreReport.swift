@@ -45,11 +45,13 @@ public struct MaintenanceScore: Sendable, Codable, Equatable {
     /// The largest time between a matched alert and its true crossing, over crossings made while the
     /// vehicle was online.
     public var largestGapSeconds: Double
+    /// Which crossing that was (vehicle, service and true time), to trace it.
+    public var largestGapAt: String?
     public var byLevel: [String: [String: Int]]
 
     enum CodingKeys: String, CodingKey {
         case expected, raised, matched, missed, unexpected
-        case sameTrigger = "same_trigger", byLevel = "by_level", largestGapSeconds = "largest_gap_s"
+        case sameTrigger = "same_trigger", byLevel = "by_level", largestGapSeconds = "largest_gap_s", largestGapAt = "largest_gap_at"
     }
 }
 

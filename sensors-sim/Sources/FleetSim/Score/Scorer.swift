@@ -1,3 +1,5 @@
+import FleetCore
+
 /// Matches what fleetd detected against the truth. Pure: tested on hand-made pairs.
 ///
 /// A detection can match a true event of the same kind and vehicle when its interval overlaps the
@@ -126,6 +128,7 @@ public enum Scorer {
         var used = [Bool](repeating: false, count: detected.count)
         var matched = 0, sameTrigger = 0
         var largestGap: Int64 = 0
+        var largestGapAt: String?
         var byLevel: [String: [String: Int]] = [:]
         for e in truth {
             let level = e.level ?? "?"
@@ -139,7 +142,10 @@ public enum Scorer {
             if let j = best {
                 used[j] = true
                 matched += 1
-                if online(e) { largestGap = max(largestGap, bestGap) }
+                if online(e), bestGap > largestGap {
+                    largestGap = bestGap
+                    largestGapAt = "\(e.vehicle) \(e.service ?? "?") \(e.level ?? "?") at \(Timestamp.formatRFC3339(ms: e.startMs))"
+                }
                 byLevel[level, default: [:]]["matched", default: 0] += 1
                 if detected[j].trigger == e.trigger { sameTrigger += 1 }
             }
@@ -147,6 +153,6 @@ public enum Scorer {
         for d in detected { byLevel[d.level ?? "?", default: [:]]["raised", default: 0] += 1 }
         return MaintenanceScore(expected: truth.count, raised: detected.count, matched: matched, sameTrigger: sameTrigger,
                                 missed: truth.count - matched, unexpected: detected.count - matched,
-                                largestGapSeconds: Double(largestGap) / 1000, byLevel: byLevel)
+                                largestGapSeconds: Double(largestGap) / 1000, largestGapAt: largestGapAt, byLevel: byLevel)
     }
 }
