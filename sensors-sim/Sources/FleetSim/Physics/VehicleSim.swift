@@ -98,8 +98,11 @@ struct VehicleSim {
             scheduleFaultsIfNewDay()
             applyDueFaults(into: &batch)
             transitionIfDue()
+            // A mark is reached when the odometer shows it: units report it to 10 m, rounded, so a
+            // vehicle standing 4 m short of the mark shows it reached (faults aside: the truth is the road).
+            let shownOdometerKm = (odoKm * 100).rounded() / 100
             for i in maintenance.indices {
-                maintenance[i].check(vehicle: spec.id, t: t, odometerKm: odoKm, engineHours: engineH, into: &truth)
+                maintenance[i].check(vehicle: spec.id, t: t, odometerKm: shownOdometerKm, engineHours: engineH, into: &truth)
             }
             sampleDue(into: &batch)
         }
