@@ -198,7 +198,7 @@ def main():
     ap.add_argument("--vehicles", type=int, default=2000)
     ap.add_argument("--qos", type=int, default=1)
     ap.add_argument("--drain-timeout", type=float, default=120, help="how long to wait for fleetd to catch up after a step")
-    ap.add_argument("--json", default="bench.json")
+    ap.add_argument("--json", default=os.path.join(ROOT, ".run", "bench.json"), help="where the results go (default: .run/bench.json, out of git)")
     ap.add_argument("--skip-fleetd", action="store_true")
     args = ap.parse_args()
     sim = os.environ.get("FLEET_SIM", os.path.join(ROOT, ".build/release/fleet-sim"))
@@ -314,6 +314,7 @@ def main():
         f = lambda v: "-" if v is None else str(v)
         print(f"{r['system']:42} {r['offered']:>8} {r['readings']:>9} {r['rate']:>9} {f(r['cpu_s_per_million']):>9} "
               f"{f(r['p50_ms']):>7} {f(r['p99_ms']):>7} {f(r['peak_rss_mb']):>7}")
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump(dict(qos=args.qos, vehicles=args.vehicles, duration_s=args.duration, max_count=args.max_count,
                        host_cpus=os.cpu_count(), rows=rows), f, indent=2)
