@@ -13,7 +13,10 @@ public struct ConsumptionModel: Sendable, Equatable, Codable {
 
     /// Enough legs for a median and a scatter that one odd leg cannot move.
     static let window = 15
-    public static let minLegs = 8
+    /// Five legs give a median one odd leg cannot move; how uncertain a median of so few is enters the
+    /// expected burn (`rateError`), so a vehicle is judged on its own consumption from its fifth leg
+    /// rather than its eighth (the first day's road thefts were missed waiting for legs).
+    public static let minLegs = 5
     /// Shorter legs say more about the level noise at their ends than about consumption.
     static let minLegKm = 2.0
     /// Scatter assumed per km before it is measured: 10 % of the rate (road mix, driving style).
