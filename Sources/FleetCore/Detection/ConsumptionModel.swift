@@ -36,20 +36,20 @@ public struct ConsumptionModel: Sendable, Equatable, Codable {
     }
 
     /// Litres per km: the median of the legs' rates, robust to a leg with an unseen loss in it.
-    var rate: Double? {
+    var rate: Double? { estimate?.rate }
+
+    /// The standard error of `rate`.
+    var rateError: Double? { estimate?.error }
+
+    /// The rate and its standard error, from one pass over the legs: a median's error (1.25 σ/√n), σ from
+    /// the rates' median absolute deviation. Legs read between stops on slopes scatter widely; a rate
+    /// learned from them is itself uncertain, and over a long road that uncertainty outgrows every other.
+    private var estimate: (rate: Double, error: Double)? {
         guard isLearned else { return nil }
-        return LevelBuffer.median(rates[...])
-    }
-
-    private var rates: [Double] { legKm.indices.map { legL[$0] / legKm[$0] } }
-
-    /// The standard error of `rate`: a median's (1.25 σ/√n), σ from the rates' median absolute deviation.
-    /// Legs read between stops on slopes scatter widely; a rate learned from them is itself uncertain, and
-    /// over a long road that uncertainty outgrows every other.
-    var rateError: Double? {
-        guard let rate else { return nil }
+        let rates = legKm.indices.map { legL[$0] / legKm[$0] }
+        let rate = LevelBuffer.median(rates[...])
         let mad = LevelBuffer.median(rates.map { abs($0 - rate) }[...])
-        return 1.2533 * 1.4826 * mad / Double(legKm.count).squareRoot()
+        return (rate, 1.2533 * 1.4826 * mad / Double(rates.count).squareRoot())
     }
 
     /// The expected burn over `km` and its standard deviation, given the level error of the leg's ends.
@@ -59,13 +59,13 @@ public struct ConsumptionModel: Sendable, Equatable, Codable {
     /// rather than the median keeps a minority of heavy legs (a trailer hitched on some, a hill climbed
     /// cold) from being averaged away.
     func expected(km: Double, levelError: Double) -> (litres: Double, sigma: Double)? {
-        guard let rate, rate > 0 else { return nil }
+        guard let (rate, rateError) = estimate, rate > 0 else { return nil }
         func nominal(_ km: Double) -> Double {
             ((Self.nominalScatter * rate * km) * (Self.nominalScatter * rate * km) + levelError * levelError).squareRoot()
         }
         let z = legKm.indices.map { abs(legL[$0] - rate * legKm[$0]) / nominal(legKm[$0]) }.sorted()
         let k = max(1, z[min(z.count - 1, Int((0.9 * Double(z.count)).rounded(.up)) - 1)] / 1.645)
-        let fromRate = (rateError ?? 0) * km
+        let fromRate = rateError * km
         return (rate * km, (k * nominal(km) * k * nominal(km) + fromRate * fromRate).squareRoot())
     }
 }
