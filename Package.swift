@@ -46,7 +46,8 @@ let package = Package(
             sources: ["Migrations.swift"],
             resources: [.embedInCode("001_init.sql"), .embedInCode("002_detection.sql"), .embedInCode("003_dead_letters.sql"),
                         .embedInCode("004_operator_ranges.sql"),
-                        .embedInCode("005_rejected_per_message.sql"), .embedInCode("006_state_uncompressed.sql")],
+                        .embedInCode("005_rejected_per_message.sql"), .embedInCode("006_state_uncompressed.sql"),
+                        .embedInCode("007_partitioned_readings.sql")],
             swiftSettings: strict
         ),
         .target(
@@ -89,7 +90,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore", "FleetSim"], swiftSettings: strict),
-        .testTarget(name: "FleetIngestTests", dependencies: ["FleetIngest", "FleetMigrations", "FleetSim"], swiftSettings: strict),
+        .testTarget(
+            name: "FleetIngestTests",
+            dependencies: ["FleetIngest", "FleetMigrations", "FleetSim", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "FleetSimTests", dependencies: ["FleetSim"], swiftSettings: strict),
         // Detectors judged against the simulator's ground truth, without I/O.
         .testTarget(name: "FleetDetectionTests", dependencies: ["FleetCore", "FleetSim"], swiftSettings: strict),

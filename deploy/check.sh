@@ -89,7 +89,8 @@ fleetd_readings_duplicate_total fleetd_readings_late_total fleetd_readings_rejec
 fleetd_impossible_values_total fleetd_rows_written_total fleetd_spool_full_waits_total
 fleetd_spool_unreadable_bytes_total fleetd_postgres_errors_total fleetd_fuel_transactions_total
 fleetd_anomalies_total fleetd_maintenance_alerts_total fleetd_dead_letters_total fleetd_dead_letters_lost_total
-fleetd_operator_inputs_loads_total fleetd_operator_rows_invalid_total fleetd_rejections_over_budget_total process_cpu_seconds_total""".split()
+fleetd_operator_inputs_loads_total fleetd_operator_rows_invalid_total fleetd_rejections_over_budget_total process_cpu_seconds_total
+fleetd_readings_unpartitioned_total fleetd_partitions_created_total fleetd_partitions_dropped_total fleetd_upkeep_problems_total""".split()
 GAUGES = """fleetd_mqtt_connected fleetd_postgres_connected fleetd_spool_used_bytes fleetd_spool_capacity_bytes
 fleetd_vehicles_tracked fleetd_detector_vehicles_holding fleetd_detector_vehicles_in_memory fleetd_build_info process_resident_memory_bytes""".split()
 HISTOGRAMS = "fleetd_batch_commit_seconds fleetd_ingest_latency_seconds fleetd_batch_rows".split()
@@ -100,7 +101,7 @@ FLAGS = """mqtt-url client-id mqtt-username mqtt-password-file mqtt-ca-file mqtt
 mqtt-session-expiry mqtt-receive-maximum mqtt-topics postgres-url postgres-schema admin-addr spool-path
 spool-size spool-high-water spool-sync-interval batch-size batch-delay max-payload-bytes max-readings
 reorder-window shutdown-timeout log-level log-format detection snapshot-interval postgres-statement-timeout
-reject-budget rejected-retention vehicle-idle-evict""".split()
+reject-budget retention rejected-retention vehicle-idle-evict""".split()
 ENV_KEYS = {"FLEETD_" + f.upper().replace("-", "_") for f in FLAGS} | {"FLEETD_CONFIG"}
 
 ALERTS = """FleetdDown FleetdNotKeepingUp FleetdSpoolNearlyFull FleetdPostgresDown FleetdBrokerDown

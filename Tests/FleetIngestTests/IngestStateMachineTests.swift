@@ -136,7 +136,8 @@ import Testing
         // A batch written once is sealed: the check of a lost commit and a retry see the same rows.
         let w = IngestWorld(settings: Self.settings(detection: false, batchSize: 100))
         for i in 0..<5 { w.publish("v1", ts: Int64(i * 1000)) }
-        w.run { $0.actions.contains("connect") }
+        // Past the upkeep that follows connecting (it would meet the outage before the write does).
+        w.run { $0.actions.contains("upkeep") }
         w.databaseUp = false
         w.advance(.milliseconds(200))
         w.run(limit: 200) { $0.wholeWrites == 1 }

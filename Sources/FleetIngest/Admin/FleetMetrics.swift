@@ -31,6 +31,10 @@ public final class FleetMetrics: Sendable {
     let operatorRowsInvalid: [String: Counter]
     let vehiclesHolding: Gauge
     let deadLettersLost: Counter
+    let readingsUnpartitioned: Counter
+    let partitionsCreated: Counter
+    let partitionsDropped: Counter
+    let upkeepProblems: Counter
     let fuelTransactions: [String: Counter]
     let anomalies: [String: Counter]
     let maintenanceAlerts: [String: Counter]
@@ -78,6 +82,10 @@ public final class FleetMetrics: Sendable {
         postgresErrors = r.makeCounter(descriptor: .fleet("fleetd_postgres_errors_total", "Failed batch writes or connection attempts (each retried)."))
         vehiclesTracked = r.makeGauge(descriptor: .fleet("fleetd_vehicles_tracked", "Distinct vehicles seen since start."))
         deadLettersLost = r.makeCounter(descriptor: .fleet("fleetd_dead_letters_lost_total", "Refused messages or event rows that dead_letters refused too (logged, then skipped)."))
+        readingsUnpartitioned = r.makeCounter(descriptor: .fleet("fleetd_readings_unpartitioned_total", "Readings dated outside every day partition of readings (a unit's clock far off): stored in readings_default, deleted by age."))
+        partitionsCreated = r.makeCounter(descriptor: .fleet("fleetd_partitions_created_total", "Day partitions of readings created ahead."))
+        partitionsDropped = r.makeCounter(descriptor: .fleet("fleetd_partitions_dropped_total", "Partitions of readings dropped whole past --retention."))
+        upkeepProblems = r.makeCounter(descriptor: .fleet("fleetd_upkeep_problems_total", "Partition changes PostgreSQL refused (a lock not granted in 2 s, an overlapping partition); retried every minute."))
         vehiclesHolding = r.makeGauge(descriptor: .fleet("fleetd_detector_vehicles_holding", "Vehicles whose latest readings wait out the reorder window, not yet fed to the detectors (as of the last commit)."))
         operatorInputLoads = r.makeCounter(descriptor: .fleet("fleetd_operator_inputs_loads_total", "Times vehicles, maintenance_plans and service_records were read (at start, when notified of an edit, and every 30 s)."))
         vehiclesInMemory = r.makeGauge(descriptor: .fleet("fleetd_detector_vehicles_in_memory", "Vehicles whose detector state is in memory (those idle longer than --vehicle-idle-evict are stored only; as of the last commit)."))

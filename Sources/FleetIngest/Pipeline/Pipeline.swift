@@ -194,10 +194,10 @@ public final class Pipeline: @unchecked Sendable {
                     let states = try s.loadStates(vehicles)
                     return machine.statesLoaded(states, requested: vehicles, at: .now())
                 }
-            case .trimRejected(let age):
+            case .upkeep(let upkeep):
                 action = onSink { s throws(PGError) in
-                    let rows = try s.trimRejected(olderThan: age)
-                    return machine.trimmed(rows, at: .now())
+                    let done = try s.upkeep(upkeep)
+                    return machine.upkept(done, at: .now())
                 }
             case .sleep(let duration):
                 housekeeping()
@@ -285,8 +285,33 @@ public final class Pipeline: @unchecked Sendable {
             logger.debug("operator inputs reloaded")
         case .evicted(let vehicles):
             logger.debug("idle vehicles' detector states left memory (stored; loaded again when they send)", metadata: ["vehicles": "\(vehicles)"])
-        case .trimmed(let rows):
-            logger.info("old rejected_messages rows deleted", metadata: ["rows": "\(rows)", "older_than": "\(settings.rejectedRetention)"])
+        case .upkept(let done):
+            upkept(done)
+        }
+    }
+
+    /// What a round of upkeep changed, for the log and the metrics.
+    private func upkept(_ done: Upkeep.Done) {
+        if done.rejectedDeleted > 0 {
+            logger.info("old rejected_messages rows deleted", metadata: ["rows": "\(done.rejectedDeleted)", "older_than": "\(settings.rejectedRetention)"])
+        }
+        metrics.partitionsCreated.increment(by: Int64(done.created.count))
+        metrics.partitionsDropped.increment(by: Int64(done.dropped.count))
+        metrics.upkeepProblems.increment(by: Int64(done.problems.count))
+        if !done.created.isEmpty {
+            logger.info("readings partitions created ahead", metadata: ["partitions": "\(done.created.joined(separator: ","))",
+                                                                      "rows_moved_from_default": "\(done.movedFromDefault)"])
+        }
+        if !done.dropped.isEmpty {
+            logger.notice("readings partitions past the retention dropped", metadata: ["partitions": "\(done.dropped.joined(separator: ","))",
+                                                                                 "retention": "\(settings.readingsRetention)"])
+        }
+        if done.defaultDeleted > 0 {
+            logger.info("old rows of readings_default (far-off clocks) deleted", metadata: ["rows": "\(done.defaultDeleted)"])
+        }
+        for problem in done.problems {
+            logger.warning("a partition change of readings was refused; tried again in a minute (a long query holding the table?)",
+                           metadata: ["error": "\(problem)"])
         }
     }
 
@@ -301,6 +326,7 @@ public final class Pipeline: @unchecked Sendable {
         metrics.rowsWritten["vehicles"]?.increment(by: Int64(written.vehiclesAdded))
         metrics.impossibleValues.increment(by: Int64(batch.decoded.impossible.count))
         metrics.readingsLate.increment(by: Int64(batch.late))
+        metrics.readingsUnpartitioned.increment(by: Int64(written.unpartitioned))
         metrics.rowsWritten["fuel_transactions"]?.increment(by: Int64(written.transactions))
         metrics.rowsWritten["anomalies"]?.increment(by: Int64(written.anomalies))
         metrics.rowsWritten["maintenance_alerts"]?.increment(by: Int64(written.alerts))

@@ -11,6 +11,8 @@ final class PostgresSink {
         var transactions = 0
         var anomalies = 0
         var alerts = 0
+        /// Readings dated outside every day partition (a unit's clock far off): they went to `readings_default`.
+        var unpartitioned = 0
 
         static let none = Written(readingsInserted: 0, duplicates: 0, rejected: 0, vehiclesAdded: 0)
 
@@ -23,6 +25,7 @@ final class PostgresSink {
             transactions += o.transactions
             anomalies += o.anomalies
             alerts += o.alerts
+            unpartitioned += o.unpartitioned
         }
     }
 
@@ -30,6 +33,9 @@ final class PostgresSink {
     private var knownVehicles: Set<String> = []
     private var readingsCopy = CopyBinaryEncoder(reservingCapacity: 1 << 20)
     private var rejectedCopy = CopyTextEncoder()
+    /// Device times (ms) the day partitions of `readings` cover without a gap, as of the last upkeep;
+    /// nil before it, or when `readings` is not partitioned.
+    var partitionedSpanMs: ClosedRange<Int64>?
 
     /// Connects, selects the schema and prepares the per-session staging tables.
     init(conninfo: String, schema: String, statementTimeout: Duration = .zero) throws(PGError) {
@@ -128,11 +134,14 @@ final class PostgresSink {
         let rows = batch.rows(of: scope.messages)
         readingsCopy.removeAll()
         var newVehicles: Set<String> = []
+        var unpartitioned = 0
+        let span = partitionedSpanMs ?? Int64.min...Int64.max
         let readings = batch.decoded.readings
         for i in rows.readings {
             let r = readings[i]
             readingsCopy.readingRow(r, receivedAtNanos: batch.receivedAtNanos[i])
             if !knownVehicles.contains(r.vehicleID) { newVehicles.insert(r.vehicleID) }
+            if !span.contains(r.ts) { unpartitioned += 1 }
         }
         readingsCopy.end()
         rejectedCopy.removeAll()
@@ -152,6 +161,7 @@ final class PostgresSink {
         }
 
         var written = Written(readingsInserted: 0, duplicates: 0, rejected: 0, vehiclesAdded: 0)
+        written.unpartitioned = unpartitioned
         do throws(PGError) {
             try db.exec("BEGIN")
             if !rows.readings.isEmpty {

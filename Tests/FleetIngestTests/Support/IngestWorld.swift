@@ -211,9 +211,9 @@ final class IngestWorld {
             let found = ids.compactMap { id in storedStates[id].map { (vehicleID: id, bytes: $0) } }
             pendingAction = databaseUp ? machine.statesLoaded(found, requested: ids, at: now)
                 : machine.failed(PGError(message: "connection lost", connectionLost: true), at: now)
-        case .trimRejected:
-            actions.append("trim")
-            pendingAction = databaseUp ? machine.trimmed(0, at: now)
+        case .upkeep:
+            actions.append("upkeep")
+            pendingAction = databaseUp ? machine.upkept(Upkeep.Done(), at: now)
                 : machine.failed(PGError(message: "connection lost", connectionLost: true), at: now)
         case .ping:
             pendingAction = databaseUp ? machine.pinged(at: now)

@@ -39,8 +39,8 @@ extension IngestStateMachine {
         case ping
         /// Load these vehicles' stored states: `statesLoaded(_:requested:at:)`.
         case loadStates([String])
-        /// Delete `rejected_messages` rows older than this: `trimmed(_:at:)`.
-        case trimRejected(olderThan: Duration)
+        /// Tend the partitions of `readings` and delete old refusals: `upkept(_:at:)`.
+        case upkeep(Upkeep)
         /// Wait this long, less if a stop is requested.
         case sleep(Duration)
         /// Tell the operator (log, metrics, health).
@@ -109,7 +109,7 @@ extension IngestStateMachine {
         /// An idle connection answered and nothing waits to be written.
         case reachable
         case inputsReloaded
-        case trimmed(rows: Int)
+        case upkept(Upkeep.Done)
         /// Idle vehicles' states left memory (they are stored; loaded again when they send).
         case evicted(vehicles: Int)
     }

@@ -44,7 +44,7 @@ struct IngestStateMachine {
         case reload
         case notification
         case ping
-        case trim
+        case upkeep
         case states
     }
 
@@ -55,7 +55,7 @@ struct IngestStateMachine {
         var caughtUp = false
         var idleChecked = false
         var inputsChecked = false
-        var trimChecked = false
+        var upkeepChecked = false
     }
 
     private var connection = Connection.down(retryAt: nil)
@@ -100,14 +100,14 @@ struct IngestStateMachine {
     private var lastRecordAt: ContinuousClock.Instant
     private var inputsLoadedAt: ContinuousClock.Instant
     private var notificationsCheckedAt: ContinuousClock.Instant
-    private var trimmedAt: ContinuousClock.Instant
+    private var upkeptAt: ContinuousClock.Instant
 
     static let pingAfter = Duration.seconds(5)
     static let notificationCheckEvery = Duration.milliseconds(250)
     static let idleSleep = Duration.milliseconds(1)
     static let retryWhileStopping = Duration.milliseconds(200)
-    /// How often old `rejected_messages` rows are trimmed (the first time 10 s after start).
-    static let trimEvery = Duration.seconds(60)
+    /// How often the upkeep runs (partitions, old refusals); the first time before the first commit.
+    static let upkeepEvery = Duration.seconds(60)
 
     init(settings: PipelineSettings, spoolCapacity: UInt64, now: Moment) {
         self.settings = settings
@@ -122,7 +122,7 @@ struct IngestStateMachine {
         lastRecordAt = now.monotonic
         inputsLoadedAt = now.monotonic
         notificationsCheckedAt = now.monotonic
-        trimmedAt = now.monotonic - Self.trimEvery + .seconds(10)
+        upkeptAt = now.monotonic - Self.upkeepEvery
     }
 
     var isStopping: Bool { stopDeadline != nil }
@@ -253,10 +253,10 @@ struct IngestStateMachine {
         return .reloadInputs
     }
 
-    /// Old `rejected_messages` rows were deleted.
-    mutating func trimmed(_ rows: Int, at now: Moment) -> Action {
+    /// The upkeep round is done (what PostgreSQL refused of it is in `done.problems`).
+    mutating func upkept(_ done: Upkeep.Done, at now: Moment) -> Action {
         awaiting = nil
-        if rows > 0 { pending.append(.report(.trimmed(rows: rows))) }
+        if done != Upkeep.Done() { pending.append(.report(.upkept(done))) }
         return decide(now)
     }
 
@@ -276,7 +276,7 @@ struct IngestStateMachine {
             disconnect(error, retryAfter: true, at: now)
         case .write, .deadLetter:
             return writeFailed(error, at: now)
-        case .reload, .notification, .ping, .trim, .states, .read, nil:
+        case .reload, .notification, .ping, .upkeep, .states, .read, nil:
             disconnect(error, retryAfter: false, at: now)
         }
         return decide(now)
@@ -447,13 +447,14 @@ struct IngestStateMachine {
                 }
             }
 
-            // Old refusals go, a few thousand rows at a time, between batches.
-            if !round.trimChecked {
-                round.trimChecked = true
-                if settings.rejectedRetention > .zero && !isStopping && now.monotonic - trimmedAt >= Self.trimEvery {
-                    trimmedAt = now.monotonic
-                    awaiting = .trim
-                    return .trimRejected(olderThan: settings.rejectedRetention)
+            // Partitions ahead and past the retention, old refusals: between batches.
+            if !round.upkeepChecked {
+                round.upkeepChecked = true
+                if !isStopping && now.monotonic - upkeptAt >= Self.upkeepEvery {
+                    upkeptAt = now.monotonic
+                    awaiting = .upkeep
+                    return .upkeep(Upkeep(rejectedOlderThan: settings.rejectedRetention > .zero ? settings.rejectedRetention : nil,
+                                          readingsRetention: settings.readingsRetention > .zero ? settings.readingsRetention : nil))
                 }
             }
 
