@@ -47,7 +47,8 @@ let package = Package(
             resources: [.embedInCode("001_init.sql"), .embedInCode("002_detection.sql"), .embedInCode("003_dead_letters.sql"),
                         .embedInCode("004_operator_ranges.sql"),
                         .embedInCode("005_rejected_per_message.sql"), .embedInCode("006_state_uncompressed.sql"),
-                        .embedInCode("007_partitioned_readings.sql")],
+                        .embedInCode("007_partitioned_readings.sql"),
+                        .embedInCode("008_analyst_surface.sql")],
             swiftSettings: strict
         ),
         .target(

@@ -90,7 +90,8 @@ fleetd_impossible_values_total fleetd_rows_written_total fleetd_spool_full_waits
 fleetd_spool_unreadable_bytes_total fleetd_postgres_errors_total fleetd_fuel_transactions_total
 fleetd_anomalies_total fleetd_maintenance_alerts_total fleetd_dead_letters_total fleetd_dead_letters_lost_total
 fleetd_operator_inputs_loads_total fleetd_operator_rows_invalid_total fleetd_rejections_over_budget_total process_cpu_seconds_total
-fleetd_readings_unpartitioned_total fleetd_partitions_created_total fleetd_partitions_dropped_total fleetd_upkeep_problems_total""".split()
+fleetd_readings_unpartitioned_total fleetd_partitions_created_total fleetd_partitions_dropped_total fleetd_upkeep_problems_total
+fleetd_status_writes_refused_total""".split()
 GAUGES = """fleetd_mqtt_connected fleetd_postgres_connected fleetd_spool_used_bytes fleetd_spool_capacity_bytes
 fleetd_vehicles_tracked fleetd_detector_vehicles_holding fleetd_detector_vehicles_in_memory fleetd_build_info process_resident_memory_bytes""".split()
 HISTOGRAMS = "fleetd_batch_commit_seconds fleetd_ingest_latency_seconds fleetd_batch_rows".split()
@@ -245,6 +246,26 @@ def dashboard():
     missing = wanted - used
     if missing:
         err("dashboard does not show %s" % sorted(missing))
+
+def fuel_dashboard():
+    """The PostgreSQL dashboard: one data source input, used by every panel, target, annotation and
+    variable, each with SQL (the test suite runs that SQL against a simulated fleet)."""
+    with open(os.path.join(D, "grafana/fleetd-fuel-dashboard.json")) as f:
+        dash = json.load(f)
+    if [i.get("name") for i in dash.get("__inputs", [])] != ["DS_FLEETD_POSTGRES"]:
+        err("fuel dashboard: __inputs must be DS_FLEETD_POSTGRES alone")
+    things = list(dash.get("panels", []))
+    things += [t for p in dash.get("panels", []) for t in p.get("targets", [])]
+    things += [a.get("target", {}) for a in dash.get("annotations", {}).get("list", [])]
+    things += dash.get("annotations", {}).get("list", [])
+    things += [v for v in dash.get("templating", {}).get("list", []) if v.get("type") == "query"]
+    for t in things:
+        ds = t.get("datasource", {})
+        if ds.get("uid") != "${DS_FLEETD_POSTGRES}":
+            err("fuel dashboard: %s uses data source %s" % (t.get("title") or t.get("name") or t.get("refId"), ds))
+    for p in dash.get("panels", []):
+        if not p.get("targets") or not all(t.get("rawSql") for t in p["targets"]):
+            err("fuel dashboard: panel %r has a target without SQL" % p.get("title"))
 
 def dashboard_promql(out_path):
     """Writes the dashboard's expressions as recording rules so promtool can parse them."""
@@ -523,7 +544,7 @@ if __name__ == "__main__":
         dashboard_promql(sys.argv[2])
     else:
         try:
-            {"rules": rules, "dashboard": dashboard, "k8s": k8s, "unit": unit, "mosquitto": mosquitto}[what]()
+            {"rules": rules, "dashboard": dashboard, "fuel_dashboard": fuel_dashboard, "k8s": k8s, "unit": unit, "mosquitto": mosquitto}[what]()
         except Exception as e:   # a file too broken to inspect: report, do not crash
             err("%s: %s" % (type(e).__name__, e))
     for e in errors:
@@ -589,6 +610,8 @@ check "fleetd.service: required hardening, restart, spool, timeouts; env example
 echo "== grafana"
 check "fleetd-dashboard.json is valid JSON" "${PY:-python3}" -m json.tool "$D/grafana/fleetd-dashboard.json"
 check "dashboard: \${DS_PROMETHEUS}, job/instance, only known metrics, every metric shown" py dashboard
+check "fleetd-fuel-dashboard.json is valid JSON" "${PY:-python3}" -m json.tool "$D/grafana/fleetd-fuel-dashboard.json"
+check "fuel dashboard: \${DS_FLEETD_POSTGRES} everywhere, SQL in every target" py fuel_dashboard
 if have promtool; then
     dash_promql() {
         py dashboard-promql "$tmp/dashboard-rules.yml" && promtool check rules "$tmp/dashboard-rules.yml"

@@ -14,6 +14,8 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v python3 >/dev/null || need+=(python3)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v promtool >/dev/null || need+=(prometheus)
+# fleet-sim's plots are checked rendered in a real headless browser.
+command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
     echo "install-deps: installing ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive

@@ -101,6 +101,16 @@ ORDER BY received_at DESC LIMIT 5;
 SELECT 'fuel_transactions' AS "table", kind, count(*) FROM fuel_transactions GROUP BY kind
 UNION ALL SELECT 'anomalies', kind, count(*) FROM anomalies GROUP BY kind
 UNION ALL SELECT 'maintenance_alerts', level, count(*) FROM maintenance_alerts GROUP BY level ORDER BY 1, 2;
+\echo 'the emptiest tanks now (vehicle_status):'
+SELECT vehicle_id, round(fuel_l::numeric, 1) AS litres, round(fuel_pct::numeric, 1) AS percent,
+       round(lat::numeric, 4) AS lat, round(lon::numeric, 4) AS lon, ignition, last_seen_at
+FROM vehicle_status ORDER BY fuel_pct NULLS LAST LIMIT 5;
+\echo 'per vehicle and day (vehicle_daily), the least efficient:'
+SELECT vehicle_id, day, round(distance_km::numeric, 1) AS km, round(fuel_used_l::numeric, 1) AS litres,
+       round(km_per_l::numeric, 2) AS km_per_l, refuels, drains
+FROM vehicle_daily WHERE km_per_l IS NOT NULL ORDER BY km_per_l LIMIT 5;
+\echo 'maintenance due (maintenance_due):'
+SELECT status, count(*) AS plans, count(DISTINCT vehicle_id) AS vehicles FROM maintenance_due GROUP BY status ORDER BY status;
 SQL
 echo "== fleetd metrics"
 curl -s "http://127.0.0.1:$admin_port/metrics" | grep -E '^fleetd_(mqtt_messages_received_total|readings_(accepted|duplicate)_total|rows_written_total\{table="readings"\}|spool_used_bytes|vehicles_tracked|batch_commit_seconds_(sum|count)) '

@@ -15,5 +15,6 @@ public enum Migrations {
         Migration(version: 5, name: "005_rejected_per_message.sql", sql: String(decoding: PackageResources._05_rejected_per_message_sql, as: UTF8.self)),
         Migration(version: 6, name: "006_state_uncompressed.sql", sql: String(decoding: PackageResources._06_state_uncompressed_sql, as: UTF8.self)),
         Migration(version: 7, name: "007_partitioned_readings.sql", sql: String(decoding: PackageResources._07_partitioned_readings_sql, as: UTF8.self)),
+        Migration(version: 8, name: "008_analyst_surface.sql", sql: String(decoding: PackageResources._08_analyst_surface_sql, as: UTF8.self)),
     ]
 }

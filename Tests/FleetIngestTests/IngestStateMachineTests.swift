@@ -132,6 +132,39 @@ import Testing
         #expect(w.commits.count == 1 && w.commits[0].written.duplicates == 0)
     }
 
+    /// Vehicle status is written with snapshots and every few seconds, not with every batch; what a
+    /// crash loses of it lies after the snapshot, and the replay rebuilds it.
+    @Test func vehicleStatusNotYetWrittenWhenItCrashesIsRebuiltByTheReplay() {
+        let w = IngestWorld(settings: Self.settings())
+        for i in 0..<10 { w.publish("v1", ts: Int64(i * 1000), fuel: Double(100 - i), odometer: Double(i)) }
+        w.runUntilCommitted()
+        #expect(w.storedStatus.vehicles["v1"]?.lastSeen == 9_000, "the first commit carries a snapshot, and the status with it")
+        w.advance(.seconds(1))
+        for i in 10..<20 { w.publish("v1", ts: Int64(i * 1000), fuel: Double(100 - i), odometer: Double(i)) }
+        w.runUntilCommitted()
+        #expect(w.storedStatus.vehicles["v1"]?.lastSeen == 9_000, "within 5 s of the last status write, the next waits")
+
+        w.restart(settings: Self.settings())  // kill -9: the pending status is gone with the process
+        w.run(limit: 2_000) { $0.machine.phase == .running && $0.commits.count > 2 }
+        w.advance(.seconds(2))
+        w.run(limit: 2_000) { $0.storedStatus.vehicles["v1"]?.lastSeen == 19_000 }
+        var expected = FleetStatus()
+        for i in 0..<20 {
+            expected.add(Reading(vehicleID: "v1", channel: .fuel, ts: Int64(i * 1000), fuelL: Double(100 - i), odometerKm: Double(i)), receivedAtNanos: 0)
+        }
+        #expect(w.storedStatus.vehicles["v1"]?.odometerKm == expected.vehicles["v1"]?.odometerKm)
+        #expect(w.storedStatus.vehicles["v1"]?.fuel == expected.vehicles["v1"]?.fuel)
+        #expect(w.storedStatus.days == expected.days.mapValues { d in d })
+    }
+
+    @Test func withDetectionOffEachBatchCarriesItsOwnStatus() {
+        let w = IngestWorld(settings: Self.settings(detection: false))
+        for i in 0..<10 { w.publish("v\(i % 3)", ts: Int64(i * 1000)) }
+        w.runUntilCommitted()
+        #expect(w.commits.allSatisfy { $0.batch.status?.vehicles.isEmpty == false })
+        #expect(w.storedStatus.vehicles.count == 3 && w.storedStatus.vehicles["v0"]?.lastSeen == 9_000)
+    }
+
     @Test func aBatchThatFailedTakesNoMoreMessagesUntilItCommits() {
         // A batch written once is sealed: the check of a lost commit and a retry see the same rows.
         let w = IngestWorld(settings: Self.settings(detection: false, batchSize: 100))

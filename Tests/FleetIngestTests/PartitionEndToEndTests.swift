@@ -39,14 +39,9 @@ extension OnTheTestStack {
                     ('far', 'fuel', '2150-01-01T00:00:00Z', now(), 1), ('far', 'fuel', '1990-01-01T00:00:00Z', now(), 2);
                 """)
             let before = try db.count("SELECT count(*) FROM readings")
-            // A readings that is not partitioned (the layout before, or an operator's own) is left alone.
-            let plain = try PostgresSink(conninfo: db.url, schema: "public")
-            #expect(try plain.upkeep(Upkeep(rejectedOlderThan: nil, readingsRetention: .seconds(3_600))) == Upkeep.Done())
-            #expect(plain.partitionedSpanMs == nil)
-            #expect(try db.count("SELECT count(*) FROM readings") == before)
             let sum = try pg.exec("SELECT sum(fuel_l) FROM readings").double(0, 0)
 
-            #expect(try migrator.migrate(pg) == [7])
+            #expect(try migrator.migrate(pg) == [7, 8])
             #expect(try pg.exec("SELECT relkind FROM pg_class WHERE oid = 'readings'::regclass").string(0, 0) == "p")
             #expect(try db.count("SELECT count(*) FROM readings") == before)
             #expect(try pg.exec("SELECT sum(fuel_l) FROM readings").double(0, 0) == sum)
@@ -70,6 +65,25 @@ extension OnTheTestStack {
             #expect(try pg.exec("SELECT tableoid::regclass::text FROM readings WHERE vehicle_id = 'new'").string(0, 0) == Self.dayName(now + Self.day))
             // The old rows' partition ends tomorrow: even an hour's retention leaves it until then.
             #expect(try sink.upkeep(Upkeep(rejectedOlderThan: nil, readingsRetention: .seconds(3_600))).dropped.isEmpty)
+        }
+
+        @Test func aReadingsThatIsNotPartitionedIsLeftAlone() throws {
+            let db = try TestDatabase()
+            defer { db.drop() }
+            #expect(try runFleetd(["migrate", "--postgres-url", db.url]).status == 0)
+            // An operator's own layout (e.g. a TimescaleDB hypertable is a plain table to the catalog).
+            let pg = try db.connect()
+            try pg.exec("""
+                DROP VIEW fuel_levels;
+                ALTER TABLE readings RENAME TO readings_by_day;
+                CREATE TABLE readings (LIKE readings_by_day INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+                ALTER TABLE readings ADD PRIMARY KEY (vehicle_id, channel, ts);
+                INSERT INTO readings (vehicle_id, channel, ts, received_at) VALUES ('v', 'fuel', now() - interval '400 days', now());
+                """)
+            let sink = try PostgresSink(conninfo: db.url, schema: "public")
+            #expect(try sink.upkeep(Upkeep(rejectedOlderThan: nil, readingsRetention: .seconds(3_600))) == Upkeep.Done())
+            #expect(sink.partitionedSpanMs == nil)
+            #expect(try db.count("SELECT count(*) FROM readings") == 1)
         }
 
         /// A message per reading, on its own vehicle's fuel channel.

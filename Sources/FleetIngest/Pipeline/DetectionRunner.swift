@@ -17,11 +17,18 @@ struct DetectionRunner {
     /// The operators' inputs last applied: a restore keeps them, so replay and the first reload
     /// interval after a start run with the vehicles' tanks, thresholds and maintenance plans.
     private(set) var inputs: OperatorInputs?
+    /// Readings since the last status write, folded per vehicle and vehicle-day. Written with every
+    /// snapshot (so what a crash loses of it lies after the snapshot and the replay rebuilds it) and
+    /// every `statusEvery` between: one row per vehicle every few seconds, not one per batch.
+    private(set) var pendingStatus = FleetStatus()
+    private var statusWrittenAt: ContinuousClock.Instant
+    static let statusEvery = Duration.seconds(5)
 
     init(windowMs: Int64, snapshotInterval: Duration, now: ContinuousClock.Instant) {
         detection = FleetDetection(windowMs: windowMs)
         self.snapshotInterval = snapshotInterval
         lastSnapshotAt = now
+        statusWrittenAt = now
     }
 
     /// Restores stored states and returns how many could not be used: those (written by an
@@ -73,13 +80,17 @@ struct DetectionRunner {
         for i in from..<readings.count {
             let outcome = detection.ingest(readings[i], arrivalMs: batch.receivedAtNanos[i] / 1_000_000, into: &batch.events)
             if outcome == .late { batch.late += 1 }
+            pendingStatus.add(readings[i], receivedAtNanos: batch.receivedAtNanos[i])
         }
     }
 
     /// Replay only: feeds decoded readings and drops the events (they were committed the first time).
     mutating func replay(_ decoded: DecodedMessage, receivedAtNanos: Int64) {
         var discarded: [DetectionEvent] = []
-        for r in decoded.readings { _ = detection.ingest(r, arrivalMs: receivedAtNanos / 1_000_000, into: &discarded) }
+        for r in decoded.readings {
+            _ = detection.ingest(r, arrivalMs: receivedAtNanos / 1_000_000, into: &discarded)
+            pendingStatus.add(r, receivedAtNanos: receivedAtNanos)
+        }
     }
 
     /// Replay only: a recorded tick.
@@ -128,6 +139,18 @@ struct DetectionRunner {
         }
         batch.snapshot = DetectorSnapshot(position: position, clockMs: detection.clockMs, states: states)
         batch.endPosition = position
+        attachStatus(to: &batch)
+    }
+
+    /// The status gathered since the last write goes with this batch when it is `statusEvery` old.
+    mutating func attachStatusIfDue(to batch: inout IngestBatch, now: ContinuousClock.Instant) {
+        if now - statusWrittenAt >= Self.statusEvery { attachStatus(to: &batch) }
+    }
+
+    private mutating func attachStatus(to batch: inout IngestBatch) {
+        guard !pendingStatus.isEmpty else { return }
+        if batch.status == nil { batch.status = pendingStatus } else { batch.status!.merge(pendingStatus) }
+        pendingStatus.removeAll()
     }
 
     /// The snapshot attached to a batch was not stored with it: its vehicles are written with the next one.
@@ -137,6 +160,7 @@ struct DetectionRunner {
 
     /// After a commit: the snapshot it carried, if any, is now where a replay would start.
     mutating func committed(_ batch: IngestBatch, now: ContinuousClock.Instant) {
+        if batch.status != nil { statusWrittenAt = now }
         guard let s = batch.snapshot else { return }
         snapshotPosition = s.position
         lastSnapshotAt = now

@@ -47,6 +47,8 @@ struct IngestBatch {
     var ticks: [DetectorTick] = []
     /// Detector state to store with this batch, if a snapshot is due.
     var snapshot: DetectorSnapshot?
+    /// Vehicle status and day totals written with this batch (see `DetectionRunner.takeStatus`).
+    var status: FleetStatus?
     /// Readings too late for the reorder window (stored, not detected on).
     var late = 0
     /// Every refusal by reason, stored row or not: the metrics stay exact.
@@ -70,6 +72,7 @@ struct IngestBatch {
         events.removeAll(keepingCapacity: true)
         ticks.removeAll()
         snapshot = nil
+        status = nil
         late = 0
         refusals.removeAll(keepingCapacity: true)
         overBudget = 0

@@ -327,6 +327,11 @@ public final class Pipeline: @unchecked Sendable {
         metrics.impossibleValues.increment(by: Int64(batch.decoded.impossible.count))
         metrics.readingsLate.increment(by: Int64(batch.late))
         metrics.readingsUnpartitioned.increment(by: Int64(written.unpartitioned))
+        if let error = written.statusRefused {
+            metrics.statusRefused.increment()
+            logger.error("PostgreSQL refused the vehicle_status/vehicle_days rows; dropped, the readings committed (check triggers and constraints on those tables)",
+                         metadata: ["error": "\(error)"])
+        }
         metrics.rowsWritten["fuel_transactions"]?.increment(by: Int64(written.transactions))
         metrics.rowsWritten["anomalies"]?.increment(by: Int64(written.anomalies))
         metrics.rowsWritten["maintenance_alerts"]?.increment(by: Int64(written.alerts))

@@ -88,6 +88,12 @@ struct CopyBinaryEncoder {
         bytes.append(v ? 1 : 0)
     }
 
+    /// A `date` from days since 1970-01-01 (days since 2000-01-01 on the wire).
+    mutating func date(daysSince1970 d: Int64) {
+        bigEndian(Int32(4))
+        bigEndian(Int32(clamping: d - 10_957))
+    }
+
     /// A `timestamptz` from Unix epoch microseconds.
     mutating func timestamp(epochMicros us: Int64) {
         bigEndian(Int32(8))

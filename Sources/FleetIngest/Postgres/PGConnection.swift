@@ -138,13 +138,13 @@ public final class PGConnection {
         return String(cString: s).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Quotes an identifier (schema, table) for SQL text.
     /// SQL for a timestamptz column as Unix epoch milliseconds (bigint).
     /// NULL for `infinity` and `-infinity`, which have no epoch and would fail the whole query.
     public static func epochMilliseconds(_ column: String) -> String {
         "CASE WHEN isfinite(\(column)) THEN (extract(epoch FROM \(column)) * 1000)::bigint END"
     }
 
+    /// Quotes an identifier (schema, table) for SQL text.
     public static func quoteIdentifier(_ name: String) -> String {
         "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

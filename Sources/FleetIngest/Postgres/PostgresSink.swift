@@ -11,6 +11,8 @@ final class PostgresSink {
         var transactions = 0
         var anomalies = 0
         var alerts = 0
+        /// PostgreSQL refused the batch's vehicle status rows (they are dropped; the readings commit).
+        var statusRefused: PGError?
         /// Readings dated outside every day partition (a unit's clock far off): they went to `readings_default`.
         var unpartitioned = 0
 
@@ -26,6 +28,7 @@ final class PostgresSink {
             anomalies += o.anomalies
             alerts += o.alerts
             unpartitioned += o.unpartitioned
+            statusRefused = statusRefused ?? o.statusRefused
         }
     }
 
@@ -59,6 +62,10 @@ final class PostgresSink {
             CREATE TEMP TABLE fleetd_stage_state ON COMMIT DELETE ROWS AS
                 SELECT vehicle_id, state FROM vehicle_state WITH NO DATA;
             ALTER TABLE fleetd_stage_state ALTER COLUMN state SET STORAGE EXTERNAL;
+            CREATE TEMP TABLE fleetd_stage_status ON COMMIT DELETE ROWS AS
+                SELECT \(CopyBinaryEncoder.statusColumns) FROM vehicle_status WITH NO DATA;
+            CREATE TEMP TABLE fleetd_stage_days ON COMMIT DELETE ROWS AS
+                SELECT \(CopyBinaryEncoder.dayColumns) FROM vehicle_days WITH NO DATA;
             CREATE TEMP TABLE fleetd_stage_rejected ON COMMIT DELETE ROWS AS
                 SELECT \(Self.rejectedColumns) FROM rejected_messages WITH NO DATA;
             LISTEN fleetd_config;
@@ -193,6 +200,7 @@ final class PostgresSink {
                                 [spoolID, String(tick.position), String(tick.clockMs)])
                 }
                 if scope.snapshot, let s = batch.snapshot { try writeSnapshot(s, spoolID: spoolID) }
+                if let s = batch.status { written.statusRefused = try writeStatusIfAccepted(s) }
                 try db.exec("""
                     INSERT INTO ingest_checkpoint (spool_id, position) VALUES ($1, $2)
                     ON CONFLICT (spool_id) DO UPDATE SET position = excluded.position, updated_at = now()

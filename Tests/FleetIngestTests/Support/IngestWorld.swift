@@ -35,6 +35,8 @@ final class IngestWorld {
     /// Vehicles whose stored state a start loads by id only (idle longer than the eviction age).
     var idleAtStart: Set<String> = []
     var inputs = OperatorInputs()
+    /// `vehicle_status` and `vehicle_days` as the batches' status rows merged them.
+    private(set) var storedStatus = FleetStatus()
 
     // What the test makes happen.
     var databaseUp = true
@@ -120,6 +122,7 @@ final class IngestWorld {
         }
         if scope.closing {
             checkpoint = batch.endPosition
+            if let st = batch.status { storedStatus.merge(st) }
             if scope.snapshot, let s = batch.snapshot {
                 snapshotPosition = s.position
                 snapshotClockMs = s.clockMs

@@ -1,5 +1,7 @@
 import ArgumentParser
+import FleetCore
 import FleetSim
+import Foundation
 
 /// `fleet-sim evaluate`: fleetd's detection stage on a simulated fleet in one process, scored.
 struct EvaluateCommand: ParsableCommand {
@@ -31,6 +33,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "List at most this many false and missed events.") var misses: Int = 40
     @Option(help: "Print this vehicle's readings, truth and fleetd's events (with --from and --to).") var trace: String?
     @Option(help: "Trace from this time, RFC 3339.") var from: String?
+    @Option(help: "Write SVG pictures of the fuel level with true and detected events into this folder: --trace's vehicle (between --from and --to), else one per false or missed refuel or drain (the first --plots, 3 h either side).")
+    var plot: String?
+    @Option(help: "With --plot and no --trace: at most this many pictures.") var plots: Int = 12
     @Option(help: "Trace to this time, RFC 3339.") var to: String?
     @Flag(help: "Run every case of the evaluation matrix (the scenarios above plus noisier variants) for each of --seeds, print README's table, judge each case and the pooled counts by the bar; exit 1 if any falls short.")
     var matrix = false
@@ -69,8 +74,9 @@ struct EvaluateCommand: ParsableCommand {
         var first: InProcessEvaluation?
         for arrival in paces! {
             let e = InProcessEvaluation(label: "\(name) seed \(seed), \(vehicles) vehicles × \(days) d, received \(arrival)", config: config,
-                                        windowMs: Int64(reorderWindow * 1000), pace: arrival, trace: trace)
+                                        windowMs: Int64(reorderWindow * 1000), pace: arrival, trace: Set(trace.map { [$0] } ?? []))
             report(e)
+            if let plot, first == nil { try writePlots(e, config: config, arrival: arrival, into: plot) }
             if let first {
                 let agreement = EventAgreement(first.detectedEvents, e.detectedEvents, toleranceMs: EventAgreement.paceToleranceMs)
                 print("events received \(paces![0]) against \(arrival): \(agreement.summary)\n")
@@ -90,9 +96,35 @@ struct EvaluateCommand: ParsableCommand {
                   + (listed.count > misses ? "\n  … \(listed.count - misses) more" : ""))
         }
         if let trace {
-            let lines = e.traceLines(fromMs: from.flatMap(RFC3339.parse) ?? .min, toMs: to.flatMap(RFC3339.parse) ?? .max)
+            let lines = e.traceLines(vehicle: trace, fromMs: from.flatMap(RFC3339.parse) ?? .min, toMs: to.flatMap(RFC3339.parse) ?? .max)
             print("\(trace): \(lines.count) lines (F = fleetd, T = truth)")
             print(lines.joined(separator: "\n"))
+        }
+    }
+
+    /// The pictures `--plot` asks for; misses need their vehicles' readings, so the run is repeated
+    /// (deterministic: the same events) with those vehicles traced.
+    func writePlots(_ e: InProcessEvaluation, config: ScenarioConfig, arrival: ArrivalPace, into dir: String) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var pictures: [(name: String, plot: FuelPlot)] = []
+        if let trace {
+            pictures.append((trace, e.plot(vehicle: trace, fromMs: from.flatMap(RFC3339.parse) ?? config.startMs,
+                                           toMs: to.flatMap(RFC3339.parse) ?? config.endMs)))
+        } else {
+            let misses = Array(e.missList(kinds: ["refuel", "drain"]).prefix(max(0, plots)))
+            guard !misses.isEmpty else { return print("no false or missed refuel or drain to plot") }
+            let traced = InProcessEvaluation(label: e.label, config: config, windowMs: Int64(reorderWindow * 1000), pace: arrival,
+                                             trace: Set(misses.map(\.vehicle)))
+            for m in misses {
+                let stamp = Timestamp.formatRFC3339(ms: m.startMs).prefix(19).replacingOccurrences(of: ":", with: "")
+                pictures.append(("\(m.tag)-\(m.kind)-\(m.vehicle)-\(stamp)",
+                                 traced.plot(vehicle: m.vehicle, fromMs: m.startMs - 3 * 3_600_000, toMs: m.endMs + 3 * 3_600_000)))
+            }
+        }
+        for p in pictures {
+            let path = (dir as NSString).appendingPathComponent(p.name + ".svg")
+            try p.plot.svg().write(toFile: path, atomically: true, encoding: .utf8)
+            print("plot: \(path)")
         }
     }
 

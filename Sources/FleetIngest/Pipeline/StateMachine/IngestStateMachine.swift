@@ -472,6 +472,7 @@ struct IngestStateMachine {
                 if !sealed, let r = runner, r.snapshotDue(position: position, spoolCapacity: spoolCapacity, now: now.monotonic) {
                     runner!.attachSnapshot(to: &batch, position: position)
                 }
+                if !sealed { attachStatus(now) }
                 sealed = true
                 writeStarted = now.monotonic
                 awaiting = .write(.whole)
@@ -487,6 +488,18 @@ struct IngestStateMachine {
                 return .sleep(Self.idleSleep)
             }
             round = Round()
+        }
+    }
+
+    /// Vehicle status goes with the batch: what the detectors' runner gathered, when due (with detection
+    /// off, nothing replays after a crash: each batch carries its own readings' status).
+    private mutating func attachStatus(_ now: Moment) {
+        if runner != nil {
+            runner!.attachStatusIfDue(to: &batch, now: now.monotonic)
+        } else if !batch.decoded.readings.isEmpty {
+            var status = FleetStatus()
+            for (i, r) in batch.decoded.readings.enumerated() { status.add(r, receivedAtNanos: batch.receivedAtNanos[i]) }
+            batch.status = status
         }
     }
 

@@ -3,14 +3,13 @@ import FleetCore
 extension InProcessEvaluation {
     /// The traced vehicle's readings in device-time order between two times, one line each, with the
     /// truth and fleetd's events for it interleaved: what an engineer reads to see why a call was made.
-    public func traceLines(fromMs: Int64, toMs: Int64) -> [String] {
+    public func traceLines(vehicle: String, fromMs: Int64, toMs: Int64) -> [String] {
         func time(_ ms: Int64) -> String { Timestamp.formatRFC3339(ms: ms) }
         func num(_ v: Double?, _ unit: String) -> String? {
             v.map { (($0 * 100).rounded() / 100).description + unit }
         }
-        guard let vehicle = traced.first?.reading.vehicleID else { return [] }
         var lines: [(Int64, String)] = []
-        for (r, arrival) in traced where r.ts >= fromMs && r.ts <= toMs {
+        for (r, arrival) in traced where r.vehicleID == vehicle && r.ts >= fromMs && r.ts <= toMs {
             var f: [String] = [r.channel.rawValue]
             f += [num(r.fuelL, " L"), num(r.fuelPct, " %"), num(r.odometerKm, " km"), num(r.speedKmh, " km/h")].compactMap { $0 }
             if let i = r.ignition { f.append(i ? "ign on" : "ign off") }
@@ -31,5 +30,11 @@ extension InProcessEvaluation {
             lines.append((d.startMs, line))
         }
         return lines.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    /// The traced vehicle's fuel between two times as a picture, with the truth and fleetd's events.
+    public func plot(vehicle: String, fromMs: Int64, toMs: Int64) -> FuelPlot {
+        FuelPlot(vehicle: vehicle, readings: traced.map(\.reading), truth: truth, detected: detectedEvents,
+                 fromMs: fromMs, toMs: toMs, tankL: tanks[vehicle])
     }
 }

@@ -13,8 +13,10 @@ public struct InProcessEvaluation: Sendable {
     public var truth: [TruthEvent] = []
     public var maxStateBytes = 0
     public var endMs: Int64
-    /// The traced vehicle's readings with their receipt times, when asked for.
+    /// The traced vehicles' readings with their receipt times, when asked for.
     public var traced: [(reading: Reading, arrivalMs: Int64)] = []
+    /// Each vehicle's tank, litres.
+    public var tanks: [String: Double] = [:]
 
     public var ours: ScoreReport { report.ours }
 
@@ -23,13 +25,14 @@ public struct InProcessEvaluation: Sendable {
     public var detectedEvents: [DetectedEvent] { events.compactMap(\.detected).filter { $0.kind != "fuel_drain" } }
     public var naive: ScoreReport { report.naive }
 
-    public init(label: String, config: ScenarioConfig, windowMs: Int64 = 10_000, pace: ArrivalPace = .live, trace: String? = nil) {
+    public init(label: String, config: ScenarioConfig, windowMs: Int64 = 10_000, pace: ArrivalPace = .live, trace: Set<String> = []) {
         self.label = label
         endMs = config.endMs
         var sim = FleetSimulation(config: config)
         let decoder = PayloadDecoder()
         var fleet = FleetDetection(windowMs: windowMs)
         fleet.setConfigs(Dictionary(uniqueKeysWithValues: sim.specs.map { ($0.id, VehicleConfig(capacityL: $0.tankL)) }))
+        tanks = Dictionary(uniqueKeysWithValues: sim.specs.map { ($0.id, $0.tankL) })
         fleet.setMaintenance(Self.book(sim), raised: [])
         var perVehicle = [[Reading]](repeating: [], count: config.vehicles)
         var batch = MessageBatch()
@@ -46,7 +49,7 @@ public struct InProcessEvaluation: Sendable {
                 }
                 for r in decoded.readings {
                     _ = fleet.ingest(r, arrivalMs: arrivalMs, into: &events)
-                    if r.vehicleID == trace { traced.append((r, arrivalMs)) }
+                    if trace.contains(r.vehicleID) { traced.append((r, arrivalMs)) }
                     // The naive baseline gets the same readings, minus clock-skewed ones, in device order.
                     if r.ts <= m.publishAtMs + Self.skewToleranceMs { perVehicle[Int(m.vehicle)].append(r) }
                 }
