@@ -48,7 +48,8 @@ let package = Package(
                         .embedInCode("004_operator_ranges.sql"),
                         .embedInCode("005_rejected_per_message.sql"), .embedInCode("006_state_uncompressed.sql"),
                         .embedInCode("007_partitioned_readings.sql"),
-                        .embedInCode("008_analyst_surface.sql")],
+                        .embedInCode("008_analyst_surface.sql"),
+                        .embedInCode("009_event_feed.sql")],
             swiftSettings: strict
         ),
         .target(

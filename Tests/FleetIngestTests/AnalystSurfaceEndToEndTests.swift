@@ -11,11 +11,15 @@ import Testing
 /// "Querying fleetd" runs and answers.
 extension OnTheTestStack {
     @Suite struct AnalystSurfaceEndToEndTests {
-        /// A drain-stress day (thefts enough to map) of 30 vehicles, ending about now.
+        /// Yesterday (UTC) of 30 vehicles in drain-stress, with dropouts and GPS jumps 25× as often as in
+        /// the field: thefts to map and anomalies to mark. A whole UTC day, so the same day's data whatever
+        /// the hour the suite runs.
         static func fleetDay() -> (FleetSimulation, [Traffic.Message], readings: [Reading]) {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
-            let start = (now - 86_400_000) / 60_000 * 60_000
-            let config = EvaluationCase.drainStress.config(seed: 5, vehicles: 30, days: 1, startMs: start)
+            let start = (now / 86_400_000 - 1) * 86_400_000
+            var config = EvaluationCase.drainStress.config(seed: 5, vehicles: 30, days: 1, startMs: start)
+            config.faults.fuelDropout = 0.5
+            config.faults.gpsJump = 0.25
             let traffic = DetectionBench.traffic(config)
             return (FleetSimulation(config: config), traffic.messages.map { Traffic.Message(topic: $0.topic, payload: $0.payload) },
                     traffic.readings.map(\.0))

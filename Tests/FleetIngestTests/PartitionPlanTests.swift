@@ -86,17 +86,31 @@ import Testing
             }
             let again = PartitionPlan(existing: after, waitingDays: waiting, nowSeconds: now, retention: retention, daysAhead: ahead)
             #expect(again.create.isEmpty && again.drop.isEmpty)
-            #expect(PartitionPlan.coveredSpan(after, aroundSeconds: now)?.contains(now) == true)
+            #expect(PartitionCoverage(after).contains(now * 1_000))
         }
     }
 
-    @Test func theCoveredSpanStopsAtTheFirstGap() {
-        let parts = [Self.dayPartition(10), Self.dayPartition(11), Self.dayPartition(13), Partition(name: "readings_default", isDefault: true)]
-        #expect(PartitionPlan.coveredSpan(parts, aroundSeconds: 10 * Self.day + 5) == (10 * Self.day)...(12 * Self.day - 1))
-        #expect(PartitionPlan.coveredSpan(parts, aroundSeconds: 13 * Self.day) == (13 * Self.day)...(14 * Self.day - 1))
-        #expect(PartitionPlan.coveredSpan(parts, aroundSeconds: 12 * Self.day) == nil)
-        let legacy = Partition(name: "readings_legacy", from: nil, to: 10 * Self.day)
-        #expect(PartitionPlan.coveredSpan(parts + [legacy], aroundSeconds: 11 * Self.day)?.lowerBound == .min)
+    @Test func coverageIsEveryRangePartitionAndNothingElse() {
+        let d = Self.day * 1_000
+        let parts = [Self.dayPartition(13), Self.dayPartition(10), Self.dayPartition(11), Partition(name: "readings_default", isDefault: true)]
+        let c = PartitionCoverage(parts)
+        #expect(c.spans == [(10 * d)...(12 * d - 1), (13 * d)...(14 * d - 1)], "touching days merge, a gap stays")
+        for (ms, inside) in [(10 * d, true), (12 * d - 1, true), (12 * d, false), (13 * d + 5, true), (14 * d, false), (9 * d, false), (-d, false)] {
+            #expect(c.contains(ms) == inside, "\(ms)")
+        }
+        let legacy = PartitionCoverage(parts + [Partition(name: "readings_legacy", from: nil, to: 10 * Self.day)])
+        #expect(legacy.contains(.min) && legacy.contains(-d) && !legacy.contains(12 * d))
+        #expect(!PartitionCoverage([]).contains(0))
+        // Against a plain scan, on random layouts.
+        var rng = SimRandom(seed: 3)
+        for _ in 0..<200 {
+            let days = (0..<40).filter { _ in rng.next() % 2 == 0 }.map { Self.dayPartition(Int64($0)) }
+            let coverage = PartitionCoverage(days)
+            for _ in 0..<50 {
+                let ms = Int64(rng.next() % UInt64(42 * d)) - d
+                #expect(coverage.contains(ms) == days.contains { $0.from! * 1_000 <= ms && ms < $0.to! * 1_000 })
+            }
+        }
     }
 
     @Test func namesAreUTCDays() {

@@ -327,6 +327,7 @@ public final class Pipeline: @unchecked Sendable {
         metrics.impossibleValues.increment(by: Int64(batch.decoded.impossible.count))
         metrics.readingsLate.increment(by: Int64(batch.late))
         metrics.readingsUnpartitioned.increment(by: Int64(written.unpartitioned))
+        metrics.eventsPublished["notify"]?.increment(by: Int64(written.transactions + written.anomalies + written.alerts))
         if let error = written.statusRefused {
             metrics.statusRefused.increment()
             logger.error("PostgreSQL refused the vehicle_status/vehicle_days rows; dropped, the readings committed (check triggers and constraints on those tables)",

@@ -103,13 +103,18 @@ public final class PGConnection {
 
     /// Channels of the notifications (`LISTEN`) received so far, without waiting for more.
     public func notifications() throws(PGError) -> [String] {
+        try notificationsWithPayloads().map(\.channel)
+    }
+
+    /// The notifications received so far, with their payloads, without waiting for more.
+    public func notificationsWithPayloads() throws(PGError) -> [(channel: String, payload: String)] {
         guard PQconsumeInput(conn) == 1 else { throw lastError() }
-        var channels: [String] = []
+        var out: [(channel: String, payload: String)] = []
         while let n = PQnotifies(conn) {
-            channels.append(String(cString: n.pointee.relname))
+            out.append((String(cString: n.pointee.relname), String(cString: n.pointee.extra)))
             PQfreemem(n)
         }
-        return channels
+        return out
     }
 
     private func lastError() -> PGError {

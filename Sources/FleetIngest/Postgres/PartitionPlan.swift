@@ -46,18 +46,6 @@ struct PartitionPlan: Equatable {
         }
     }
 
-    /// The span of device time the range partitions cover without a gap, around `nowSeconds`
-    /// (nil when no partition holds now): a reading outside it lands in the default partition.
-    static func coveredSpan(_ existing: [Partition], aroundSeconds now: Int64) -> ClosedRange<Int64>? {
-        let ranges = existing.filter { !$0.isDefault }.map { ($0.from ?? .min, $0.to ?? .max) }.sorted { $0.0 < $1.0 }
-        guard var i = ranges.firstIndex(where: { $0.0 <= now && now < $0.1 }) else { return nil }
-        var lower = ranges[i].0, upper = ranges[i].1
-        // Walk outwards while the neighbours touch (ranges never overlap in PostgreSQL).
-        while i > 0, ranges[i - 1].1 == lower { i -= 1; lower = ranges[i].0 }
-        for r in ranges where r.0 == upper { upper = r.1 }
-        return lower...(upper == .max ? .max : upper - 1)
-    }
-
     /// The first past day a partition is made for: within the retention, and at most `daysBack` ago.
     static func oldestPastDay(nowSeconds: Int64, retention: Duration?) -> Int64 {
         let today = floorDiv(nowSeconds, secondsPerDay)
@@ -74,5 +62,37 @@ struct PartitionPlan: Equatable {
 
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         a >= 0 ? a / b : -((-a + b - 1) / b)
+    }
+}
+
+/// The device times (ms) the range partitions of `readings` cover, merged where they touch: a reading
+/// outside them lands in the default partition. Checked for every reading written, so the common case
+/// (the span holding now) is one comparison and the rest a binary search.
+struct PartitionCoverage: Equatable {
+    /// Disjoint, sorted, not touching.
+    private(set) var spans: [ClosedRange<Int64>] = []
+
+    init(_ partitions: [PartitionPlan.Partition]) {
+        func ms(_ s: Int64?, _ none: Int64) -> Int64 { s.map { $0 == .min || $0 == .max ? $0 : $0 * 1_000 } ?? none }
+        let ranges = partitions.filter { !$0.isDefault }.map { (ms($0.from, .min), ms($0.to, .max)) }.sorted { $0.0 < $1.0 }
+        var merged: [(Int64, Int64)] = []  // [from, to)
+        for r in ranges {
+            if let last = merged.last, last.1 >= r.0 { merged[merged.count - 1].1 = max(last.1, r.1) } else { merged.append(r) }
+        }
+        spans = merged.map { $0.0...($0.1 == .max ? .max : $0.1 - 1) }
+        latest = spans.indices.last
+    }
+
+    /// Index of the span checked first (the newest: live readings fall there).
+    private var latest: Int?
+
+    func contains(_ ms: Int64) -> Bool {
+        if let i = latest, spans[i].contains(ms) { return true }
+        var lo = 0, hi = spans.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if spans[mid].upperBound < ms { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < spans.count && spans[lo].contains(ms)
     }
 }

@@ -3,31 +3,40 @@ import FleetCore
 /// What the detectors write and read: events, snapshots and ticks, and the operators' inputs.
 extension PostgresSink {
     /// Events go through staging tables so a replayed event meets its stored twin and is skipped
-    /// (`ON CONFLICT DO NOTHING` on each table's natural key).
+    /// (`ON CONFLICT DO NOTHING` on each table's natural key). Each row inserted is announced with
+    /// `NOTIFY fleetd_events` in the same transaction: listeners hear of it at commit, and never of a
+    /// batch that rolled back.
     func writeEvents(_ events: [DetectionEvent], into written: inout Written) throws(PGError) {
         let rows = EventRows(events)
         if rows.transactionCount > 0 {
             try db.copyIn("COPY fleetd_stage_fuel (\(EventRows.transactionColumns)) FROM STDIN", bytes: rows.transactions.bytes)
-            written.transactions = try db.exec("""
-                INSERT INTO fuel_transactions (\(EventRows.transactionColumns))
-                SELECT \(EventRows.transactionColumns) FROM fleetd_stage_fuel ON CONFLICT DO NOTHING
-                """).affectedRows
+            written.transactions = try insertNotifying("fuel_transactions", EventRows.transactionColumns, from: "fleetd_stage_fuel",
+                                                       kind: "kind", ts: "started_at")
         }
         if rows.anomalyCount > 0 {
             try db.copyIn("COPY fleetd_stage_anomalies (\(EventRows.anomalyColumns)) FROM STDIN", bytes: rows.anomalies.bytes)
-            written.anomalies = try db.exec("""
-                INSERT INTO anomalies (\(EventRows.anomalyColumns))
-                SELECT \(EventRows.anomalyColumns) FROM fleetd_stage_anomalies ON CONFLICT DO NOTHING
-                """).affectedRows
+            written.anomalies = try insertNotifying("anomalies", EventRows.anomalyColumns, from: "fleetd_stage_anomalies", kind: "kind", ts: "ts")
         }
         if rows.alertCount > 0 {
             try db.copyIn("COPY fleetd_stage_alerts (\(EventRows.alertColumns)) FROM STDIN", bytes: rows.alerts.bytes)
-            written.alerts = try db.exec("""
-                INSERT INTO maintenance_alerts (\(EventRows.alertColumns))
-                SELECT \(EventRows.alertColumns) FROM fleetd_stage_alerts ON CONFLICT DO NOTHING
-                """).affectedRows
+            written.alerts = try insertNotifying("maintenance_alerts", EventRows.alertColumns, from: "fleetd_stage_alerts", kind: "level", ts: "ts")
         }
     }
+
+    /// Inserts the staged rows not stored yet and notifies each, in feed order; returns how many.
+    private func insertNotifying(_ table: String, _ columns: String, from stage: String, kind: String, ts: String) throws(PGError) -> Int {
+        let r = try db.exec("""
+            WITH ins AS (
+                INSERT INTO \(table) (\(columns)) SELECT \(columns) FROM \(stage) ON CONFLICT DO NOTHING
+                RETURNING event_seq, id, \(kind) AS kind, vehicle_id, \(ts) AS ts)
+            SELECT count(pg_notify('\(Self.eventsChannel)', json_build_object('seq', event_seq, 'table', '\(table)', 'id', id, 'kind', kind,
+                                                              'vehicle_id', vehicle_id, 'ts', fleetd_rfc3339(ts))::text))
+            FROM (SELECT * FROM ins ORDER BY event_seq) n
+            """)
+        return Int(r.int(0, 0) ?? 0)
+    }
+
+    static let eventsChannel = "fleetd_events"
 
     func writeSnapshot(_ snapshot: DetectorSnapshot, spoolID: String) throws(PGError) {
         if !snapshot.states.isEmpty {

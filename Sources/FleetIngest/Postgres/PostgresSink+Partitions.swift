@@ -111,12 +111,12 @@ extension PostgresSink {
 
 extension PostgresSink {
     /// One round of `upkeep`, dated by PostgreSQL's clock (the same for every fleetd). Afterwards the
-    /// span of device time the day partitions cover is known, to count readings that fall outside it.
+    /// device times the partitions cover are known, to count readings that fall outside it.
     func upkeep(_ u: Upkeep) throws(PGError) -> Upkeep.Done {
         var done = Upkeep.Done()
         if let age = u.rejectedOlderThan { done.rejectedDeleted = try trimRejected(olderThan: age) }
         guard let existing = try readingPartitions() else {
-            partitionedSpanMs = nil
+            partitionCoverage = nil
             return done
         }
         let now = try db.exec("SELECT floor(extract(epoch FROM now()))::bigint").int(0, 0) ?? 0
@@ -125,9 +125,7 @@ extension PostgresSink {
         let plan = PartitionPlan(existing: existing, waitingDays: waiting, nowSeconds: now, retention: u.readingsRetention, daysAhead: u.daysAhead)
         try apply(plan, into: &done)
         if let age = u.readingsRetention { done.defaultDeleted = try trimDefaultPartition(olderThan: age) }
-        partitionedSpanMs = PartitionPlan.coveredSpan(try readingPartitions() ?? [], aroundSeconds: now).map { s in
-            (s.lowerBound == .min ? .min : s.lowerBound * 1_000)...(s.upperBound == .max ? .max : s.upperBound * 1_000 + 999)
-        }
+        partitionCoverage = PartitionCoverage(try readingPartitions() ?? [])
         return done
     }
 }

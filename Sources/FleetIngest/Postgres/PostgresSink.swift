@@ -36,9 +36,9 @@ final class PostgresSink {
     private var knownVehicles: Set<String> = []
     private var readingsCopy = CopyBinaryEncoder(reservingCapacity: 1 << 20)
     private var rejectedCopy = CopyTextEncoder()
-    /// Device times (ms) the day partitions of `readings` cover without a gap, as of the last upkeep;
-    /// nil before it, or when `readings` is not partitioned.
-    var partitionedSpanMs: ClosedRange<Int64>?
+    /// Device times the partitions of `readings` cover, as of the last upkeep; nil before it, or when
+    /// `readings` is not partitioned.
+    var partitionCoverage: PartitionCoverage?
 
     /// Connects, selects the schema and prepares the per-session staging tables.
     init(conninfo: String, schema: String, statementTimeout: Duration = .zero) throws(PGError) {
@@ -142,13 +142,13 @@ final class PostgresSink {
         readingsCopy.removeAll()
         var newVehicles: Set<String> = []
         var unpartitioned = 0
-        let span = partitionedSpanMs ?? Int64.min...Int64.max
+        let coverage = partitionCoverage
         let readings = batch.decoded.readings
         for i in rows.readings {
             let r = readings[i]
             readingsCopy.readingRow(r, receivedAtNanos: batch.receivedAtNanos[i])
             if !knownVehicles.contains(r.vehicleID) { newVehicles.insert(r.vehicleID) }
-            if !span.contains(r.ts) { unpartitioned += 1 }
+            if let coverage, !coverage.contains(r.ts) { unpartitioned += 1 }
         }
         readingsCopy.end()
         rejectedCopy.removeAll()
