@@ -106,7 +106,8 @@ reject-budget retention rejected-retention vehicle-idle-evict""".split()
 ENV_KEYS = {"FLEETD_" + f.upper().replace("-", "_") for f in FLAGS} | {"FLEETD_CONFIG"}
 
 ALERTS = """FleetdDown FleetdNotKeepingUp FleetdSpoolNearlyFull FleetdPostgresDown FleetdBrokerDown
-FleetdRejectionsSpiking FleetdFuelDrainDetected FleetdSlowCommits FleetdSpoolUnreadable FleetdDeadLetters""".split()
+FleetdRejectionsSpiking FleetdFuelDrainDetected FleetdSlowCommits FleetdSpoolUnreadable FleetdDeadLetters
+FleetdRetentionStuck""".split()
 
 errors = []
 def err(msg):
@@ -575,7 +576,7 @@ if have promtool; then
 else
     bad "promtool not installed (apt-get install prometheus)"
 fi
-check "rules: all 10 alerts, known metrics, annotations, each fires and stays silent in tests" py rules
+check "rules: all 11 alerts, known metrics, annotations, each fires and stays silent in tests" py rules
 
 # ---------------------------------------------------------------------------------------
 # systemd
