@@ -102,7 +102,7 @@ FLAGS = """mqtt-url client-id mqtt-username mqtt-password-file mqtt-ca-file mqtt
 mqtt-session-expiry mqtt-receive-maximum mqtt-topics postgres-url postgres-schema admin-addr spool-path
 spool-size spool-high-water spool-sync-interval batch-size batch-delay max-payload-bytes max-readings
 reorder-window shutdown-timeout log-level log-format detection snapshot-interval postgres-statement-timeout
-reject-budget retention rejected-retention vehicle-idle-evict""".split()
+reject-budget retention rejected-retention dead-letter-retention vehicle-idle-evict""".split()
 ENV_KEYS = {"FLEETD_" + f.upper().replace("-", "_") for f in FLAGS} | {"FLEETD_CONFIG"}
 
 ALERTS = """FleetdDown FleetdNotKeepingUp FleetdSpoolNearlyFull FleetdPostgresDown FleetdBrokerDown

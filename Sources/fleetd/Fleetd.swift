@@ -91,6 +91,7 @@ struct SettingsOptions: ParsableArguments {
     @Option(help: "Refused messages stored per vehicle and minute in rejected_messages; beyond, only the metrics count them (default 30; 0: none stored).") var rejectBudget: String?
     @Option(help: "Days of readings (by device time) older than this are dropped whole, a partition a day (default 90d; 0s: kept).") var retention: String?
     @Option(help: "rejected_messages rows older than this are deleted, a few thousand at a time (default 14d; 0s: kept).") var rejectedRetention: String?
+    @Option(help: "dead_letters rows older than this are deleted, a few thousand at a time (default 0s: kept, each is a row to act on).") var deadLetterRetention: String?
     @Option(help: "A vehicle silent this long leaves memory once its detector state is stored, and is loaded again when it sends (default 7d; 0s: all stay).") var vehicleIdleEvict: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
     @Option(help: "text or json (default text).") var logFormat: String?
@@ -106,7 +107,7 @@ struct SettingsOptions: ParsableArguments {
             ("batch-size", batchSize), ("batch-delay", batchDelay), ("max-payload-bytes", maxPayloadBytes),
             ("max-readings", maxReadings), ("reorder-window", reorderWindow), ("shutdown-timeout", shutdownTimeout),
             ("detection", detection), ("snapshot-interval", snapshotInterval), ("postgres-statement-timeout", postgresStatementTimeout),
-            ("reject-budget", rejectBudget), ("retention", retention), ("rejected-retention", rejectedRetention), ("vehicle-idle-evict", vehicleIdleEvict),
+            ("reject-budget", rejectBudget), ("retention", retention), ("rejected-retention", rejectedRetention), ("dead-letter-retention", deadLetterRetention), ("vehicle-idle-evict", vehicleIdleEvict),
             ("log-level", logLevel), ("log-format", logFormat),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { k, v in v.map { (k, $0) } })

@@ -76,6 +76,16 @@ extension OnTheTestStack {
             #expect(try pg.exec("SELECT tableoid::regclass::text FROM readings WHERE vehicle_id = 'new'").string(0, 0) == Self.dayName(now + Self.day))
             // The old rows' partition ends tomorrow: even an hour's retention leaves it until then.
             #expect(try sink.upkeep(Upkeep(rejectedOlderThan: nil, readingsRetention: .seconds(3_600))).dropped.isEmpty)
+
+            // Dead letters are kept unless an operator sets their retention; then only the old ones go.
+            try pg.exec("""
+                INSERT INTO dead_letters (received_at, topic, spool_id, spool_position, error) VALUES
+                    (now() - interval '40 days', 'fleet/a/fuel', 's', 1, 'old'), (now() - interval '1 day', 'fleet/b/fuel', 's', 2, 'recent')
+                """)
+            #expect(try sink.upkeep(Upkeep(rejectedOlderThan: nil, readingsRetention: nil)).deadLettersDeleted == 0)
+            #expect(try sink.upkeep(Upkeep(rejectedOlderThan: nil, deadLettersOlderThan: .seconds(30 * 86_400), readingsRetention: nil))
+                        .deadLettersDeleted == 1)
+            #expect(try pg.exec("SELECT string_agg(error, ',') FROM dead_letters").string(0, 0) == "recent")
         }
 
         @Test func aReadingsThatIsNotPartitionedIsLeftAlone() throws {
@@ -163,7 +173,9 @@ extension OnTheTestStack {
             #expect(try db.count("SELECT count(*) FROM \(Self.dayName(midnight)) WHERE vehicle_id LIKE 'p-live%'") == 50 * 75)
             #expect(try db.count("SELECT count(*) FROM readings_default") == 2, "only the 2150 clocks wait there")
             #expect(try db.count("SELECT count(*) FROM readings_default WHERE vehicle_id = 'p-far'") == 2)
-            #expect(fleetd.metric("fleetd_readings_unpartitioned_total") == 1)
+            // This fleetd counted the second 2150 reading, and the first too if it was still uncommitted at
+            // the kill (replayed from the spool; the count is of readings written, duplicates included).
+            #expect((1...2).contains(fleetd.metric("fleetd_readings_unpartitioned_total") ?? 0))
             #expect(fleetd.metric("fleetd_postgres_errors_total") == 0, "the upkeep of another fleetd never failed this one's writes")
             #expect(fleetd.terminate() == 0)
         }

@@ -98,6 +98,7 @@ public struct FleetConfig: Sendable {
             rejectBudget: try await source.int("reject-budget", default: 30, range: 0...1_000_000),
             rejectedRetention: try await source.duration("rejected-retention", default: .seconds(14 * 86_400)),
             readingsRetention: try await source.duration("retention", default: .seconds(90 * 86_400)),
+            deadLetterRetention: try await source.duration("dead-letter-retention", default: .zero),
             vehicleIdleEvict: try await source.duration("vehicle-idle-evict", default: .seconds(7 * 86_400)))
         // mosquitto hands a `$share` group's messages round-robin: each instance would see part of
         // every vehicle's stream and the instances' detector states would overwrite each other.

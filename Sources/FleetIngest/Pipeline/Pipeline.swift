@@ -295,6 +295,9 @@ public final class Pipeline: @unchecked Sendable {
         if done.rejectedDeleted > 0 {
             logger.info("old rejected_messages rows deleted", metadata: ["rows": "\(done.rejectedDeleted)", "older_than": "\(settings.rejectedRetention)"])
         }
+        if done.deadLettersDeleted > 0 {
+            logger.info("old dead_letters rows deleted", metadata: ["rows": "\(done.deadLettersDeleted)", "older_than": "\(settings.deadLetterRetention)"])
+        }
         metrics.partitionsCreated.increment(by: Int64(done.created.count))
         metrics.partitionsDropped.increment(by: Int64(done.dropped.count))
         metrics.upkeepProblems.increment(by: Int64(done.problems.count))

@@ -30,6 +30,8 @@ public struct PipelineSettings: Sendable {
     public var rejectBudget: Int
     /// `rejected_messages` rows older than this are deleted, a few thousand at a time; zero: kept.
     public var rejectedRetention: Duration
+    /// `dead_letters` rows older than this are deleted; zero: kept.
+    public var deadLetterRetention: Duration
     /// Days of `readings` (device time) older than this are dropped whole; zero: kept.
     public var readingsRetention: Duration
     /// A vehicle that sent nothing for this long (receiving time) leaves memory once its state is
@@ -43,12 +45,14 @@ public struct PipelineSettings: Sendable {
         migrate: Bool = true, detection: Bool = true, reorderWindow: Duration = .seconds(10),
         snapshotInterval: Duration = .seconds(30), operatorInputsReload: Duration = .seconds(30),
         statementTimeout: Duration = .seconds(30), rejectBudget: Int = 30, rejectedRetention: Duration = .seconds(14 * 86_400),
-        readingsRetention: Duration = .seconds(90 * 86_400),         vehicleIdleEvict: Duration = .seconds(7 * 86_400)
+        readingsRetention: Duration = .seconds(90 * 86_400), deadLetterRetention: Duration = .zero,
+                vehicleIdleEvict: Duration = .seconds(7 * 86_400)
     ) {
         self.vehicleIdleEvict = vehicleIdleEvict
         self.rejectBudget = rejectBudget
         self.rejectedRetention = rejectedRetention
         self.readingsRetention = readingsRetention
+        self.deadLetterRetention = deadLetterRetention
         self.statementTimeout = statementTimeout
         self.detection = detection
         self.reorderWindow = reorderWindow

@@ -3,6 +3,8 @@
 struct Upkeep: Equatable {
     /// `rejected_messages` rows received longer ago go; nil: kept.
     var rejectedOlderThan: Duration?
+    /// `dead_letters` rows received longer ago go; nil: kept (the default: each is a row to act on).
+    var deadLettersOlderThan: Duration? = nil
     /// Days of readings (by device time) older than this are dropped whole; nil: kept.
     var readingsRetention: Duration?
     /// Partitions exist from today to this many days on (UTC), so a day's first rows never wait for one.
@@ -13,6 +15,7 @@ struct Upkeep: Equatable {
     /// What a round did.
     struct Done: Equatable {
         var rejectedDeleted = 0
+        var deadLettersDeleted = 0
         var created: [String] = []
         var dropped: [String] = []
         /// Rows of the default partition moved into a day created for them.

@@ -90,23 +90,6 @@ extension PostgresSink {
             """, [String(from), String(before)])
         return (0..<r.rowCount).compactMap { r.int($0, 0) }
     }
-
-    /// Deletes rows of the default partition (far-off clocks) received more than `age` ago, in short
-    /// steps like `trimRejected`. Returns how many went.
-    func trimDefaultPartition(olderThan age: Duration, step: Int = 5_000, maxSteps: Int = 20) throws(PGError) -> Int {
-        guard try db.exec("SELECT to_regclass('readings_default') IS NOT NULL").string(0, 0) == "t" else { return 0 }
-        var total = 0
-        let seconds = String(age.components.seconds)
-        for _ in 0..<maxSteps {
-            let n = try db.exec("""
-                DELETE FROM readings_default WHERE ctid = ANY(ARRAY(
-                    SELECT ctid FROM readings_default WHERE received_at < now() - make_interval(secs => $1::float8) LIMIT \(step)))
-                """, [seconds]).affectedRows
-            total += n
-            if n < step { break }
-        }
-        return total
-    }
 }
 
 extension PostgresSink {
@@ -114,7 +97,8 @@ extension PostgresSink {
     /// device times the partitions cover are known, to count readings that fall outside it.
     func upkeep(_ u: Upkeep) throws(PGError) -> Upkeep.Done {
         var done = Upkeep.Done()
-        if let age = u.rejectedOlderThan { done.rejectedDeleted = try trimRejected(olderThan: age) }
+        if let age = u.rejectedOlderThan { done.rejectedDeleted = try trim("rejected_messages", olderThan: age) }
+        if let age = u.deadLettersOlderThan { done.deadLettersDeleted = try trim("dead_letters", olderThan: age) }
         guard let existing = try readingPartitions() else {
             partitionCoverage = nil
             return done
@@ -124,7 +108,7 @@ extension PostgresSink {
                                       before: PartitionPlan.floorDiv(now, PartitionPlan.secondsPerDay))
         let plan = PartitionPlan(existing: existing, waitingDays: waiting, nowSeconds: now, retention: u.readingsRetention, daysAhead: u.daysAhead)
         try apply(plan, into: &done)
-        if let age = u.readingsRetention { done.defaultDeleted = try trimDefaultPartition(olderThan: age) }
+        if let age = u.readingsRetention { done.defaultDeleted = try trim("readings_default", olderThan: age) }
         partitionCoverage = PartitionCoverage(try readingPartitions() ?? [])
         return done
     }

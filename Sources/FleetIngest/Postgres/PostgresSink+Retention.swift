@@ -1,17 +1,18 @@
-/// Old refusals go: `rejected_messages` is a diagnostic log, and a broken unit must not be able to
-/// fill the disk with it over months.
+/// Old diagnostic rows go: `rejected_messages`, `dead_letters` (when an operator sets a retention) and
+/// far-off clocks' rows in `readings_default` are logs a broken unit could otherwise grow for months.
 extension PostgresSink {
-    /// Deletes `rejected_messages` rows received more than `age` ago, `step` rows per statement (short
+    /// Deletes rows of `table` received more than `age` ago, `step` rows per statement (short
     /// transactions that do not hold up the batches) and at most `maxSteps` statements per call.
-    /// Returns how many rows went.
-    func trimRejected(olderThan age: Duration, step: Int = 5_000, maxSteps: Int = 20) throws(PGError) -> Int {
+    /// Returns how many rows went; 0 when the table does not exist.
+    func trim(_ table: String, olderThan age: Duration, step: Int = 5_000, maxSteps: Int = 20) throws(PGError) -> Int {
+        guard try db.exec("SELECT to_regclass($1) IS NOT NULL", [table]).string(0, 0) == "t" else { return 0 }
+        let name = PGConnection.quoteIdentifier(table)
         var total = 0
         let seconds = String(age.components.seconds)
         for _ in 0..<maxSteps {
             let n = try db.exec("""
-                DELETE FROM rejected_messages WHERE id IN (
-                    SELECT id FROM rejected_messages WHERE received_at < now() - make_interval(secs => $1::float8)
-                    ORDER BY received_at LIMIT \(step))
+                DELETE FROM \(name) WHERE ctid = ANY(ARRAY(
+                    SELECT ctid FROM \(name) WHERE received_at < now() - make_interval(secs => $1::float8) LIMIT \(step)))
                 """, [seconds]).affectedRows
             total += n
             if n < step { break }

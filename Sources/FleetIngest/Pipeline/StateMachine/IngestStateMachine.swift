@@ -453,8 +453,10 @@ struct IngestStateMachine {
                 if !isStopping && now.monotonic - upkeptAt >= Self.upkeepEvery {
                     upkeptAt = now.monotonic
                     awaiting = .upkeep
-                    return .upkeep(Upkeep(rejectedOlderThan: settings.rejectedRetention > .zero ? settings.rejectedRetention : nil,
-                                          readingsRetention: settings.readingsRetention > .zero ? settings.readingsRetention : nil))
+                    func kept(_ d: Duration) -> Duration? { d > .zero ? d : nil }
+                    return .upkeep(Upkeep(rejectedOlderThan: kept(settings.rejectedRetention),
+                                          deadLettersOlderThan: kept(settings.deadLetterRetention),
+                                          readingsRetention: kept(settings.readingsRetention)))
                 }
             }
 
