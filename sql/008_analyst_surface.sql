@@ -257,7 +257,7 @@ COMMENT ON COLUMN vehicle_status.heading_deg IS 'Heading with that position.';
 COMMENT ON COLUMN vehicle_status.speed_at IS 'Device time of the speed.';
 COMMENT ON COLUMN vehicle_status.speed_kmh IS 'Latest speed, km/h.';
 COMMENT ON COLUMN vehicle_status.fuel_at IS 'Device time of the fuel level.';
-COMMENT ON COLUMN vehicle_status.fuel_l IS 'Latest fuel level, litres (from percent and the tank when the unit reports percent).';
+COMMENT ON COLUMN vehicle_status.fuel_l IS 'Latest fuel level, litres (from percent and the tank when the unit reports percent); a reading of exactly 0 is a dropped-out probe and not taken.';
 COMMENT ON COLUMN vehicle_status.fuel_pct IS 'Latest fuel level, percent of the tank.';
 COMMENT ON COLUMN vehicle_status.odometer_at IS 'Device time of the odometer.';
 COMMENT ON COLUMN vehicle_status.odometer_km IS 'Latest odometer, km.';
@@ -277,7 +277,7 @@ COMMENT ON COLUMN vehicle_days.odometer_max_km IS 'Highest odometer of the day.'
 COMMENT ON COLUMN vehicle_days.engine_hours_min IS 'Lowest engine hours of the day.';
 COMMENT ON COLUMN vehicle_days.engine_hours_max IS 'Highest engine hours of the day.';
 COMMENT ON COLUMN vehicle_days.fuel_first_at IS 'Device time of the day''s first fuel level.';
-COMMENT ON COLUMN vehicle_days.fuel_first_l IS 'First fuel level, litres as reported.';
+COMMENT ON COLUMN vehicle_days.fuel_first_l IS 'First fuel level, litres as reported (readings of exactly 0, dropped-out probes, are not levels).';
 COMMENT ON COLUMN vehicle_days.fuel_first_pct IS 'First fuel level, percent as reported.';
 COMMENT ON COLUMN vehicle_days.fuel_last_at IS 'Device time of the day''s last fuel level.';
 COMMENT ON COLUMN vehicle_days.fuel_last_l IS 'Last fuel level, litres as reported.';

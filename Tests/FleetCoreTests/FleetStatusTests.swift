@@ -24,6 +24,11 @@ import Testing
         }
     }
 
+    /// A fuel level status takes: reported, and not only zeros (a dropped-out probe).
+    static func isLevel(_ r: Reading) -> Bool {
+        (r.fuelL != nil || r.fuelPct != nil) && ((r.fuelL ?? 0) != 0 || (r.fuelPct ?? 0) != 0)
+    }
+
     static func fold(_ readings: [Reading]) -> FleetStatus {
         var s = FleetStatus()
         for r in readings { s.add(r, receivedAtNanos: 0) }
@@ -58,7 +63,7 @@ import Testing
                 #expect(status.odometerKm.map { ($0.ts, $0.value) } ?? (0, 0) == latest(\.odometerKm) ?? (0, 0))
                 #expect(status.engineHours?.value == latest(\.engineHours)?.1)
                 #expect(status.ignition?.value == latest(\.ignition)?.1)
-                #expect(status.fuel?.ts == latest { $0.fuelL != nil || $0.fuelPct != nil ? true : nil }?.0)
+                #expect(status.fuel?.ts == latest { Self.isLevel($0) ? true : nil }?.0)
                 #expect(status.position?.ts == latest(\.lat)?.0)
             }
             for (key, day) in reference.days {
@@ -66,7 +71,7 @@ import Testing
                 let km = own.compactMap(\.odometerKm)
                 #expect(day.odometerKm == (km.isEmpty ? nil : km.min()!...km.max()!))
                 #expect(day.first == own.map(\.ts).min() && day.last == own.map(\.ts).max())
-                let fuel = own.filter { $0.fuelL != nil || $0.fuelPct != nil }
+                let fuel = own.filter(Self.isLevel)
                 #expect(day.firstFuel?.ts == fuel.map(\.ts).min() && day.lastFuel?.ts == fuel.map(\.ts).max())
             }
             // Shuffled, delivered twice, cut into batches: the same.
@@ -77,6 +82,17 @@ import Testing
             #expect(batched.vehicles == reference.vehicles)
             #expect(batched.days == reference.days)
         }
+    }
+
+    @Test func aProbeReadingZeroDoesNotHideTheLevel() {
+        var s = FleetStatus()
+        s.add(Reading(vehicleID: "v", channel: .fuel, ts: 1_000, fuelL: 212.5), receivedAtNanos: 0)
+        s.add(Reading(vehicleID: "v", channel: .fuel, ts: 2_000, fuelL: 0), receivedAtNanos: 0)
+        s.add(Reading(vehicleID: "v", channel: .fuel, ts: 3_000, fuelPct: 0), receivedAtNanos: 0)
+        #expect(s.vehicles["v"]?.fuel?.value.litres == 212.5 && s.vehicles["v"]?.lastSeen == 3_000)
+        #expect(s.days.values.first?.lastFuel?.ts == 1_000)
+        s.add(Reading(vehicleID: "v", channel: .fuel, ts: 4_000, fuelL: 0.4), receivedAtNanos: 0)
+        #expect(s.vehicles["v"]?.fuel?.value.litres == 0.4, "a low level is a level")
     }
 
     @Test func aLateReadingDoesNotReplaceANewerOne() {

@@ -35,8 +35,11 @@ public struct FuelLevel: Equatable, Sendable {
         self.percent = percent
     }
 
+    /// nil when the reading has no level, or only zeros: a probe that reads exactly 0 has dropped out
+    /// (many do with the ignition off), and a tank's last litre still reads above 0, so a zero would
+    /// only hide the level the vehicle really has (detection skips such readings too).
     init?(_ r: Reading) {
-        guard r.fuelL != nil || r.fuelPct != nil else { return nil }
+        guard r.fuelL != nil || r.fuelPct != nil, (r.fuelL ?? 0) != 0 || (r.fuelPct ?? 0) != 0 else { return nil }
         self.init(litres: r.fuelL, percent: r.fuelPct)
     }
 }
