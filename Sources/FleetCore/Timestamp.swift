@@ -61,9 +61,14 @@ public enum Timestamp {
         return Int64(seconds) * 1_000 + Int64(millis)
     }
 
+    /// The UTC day (days since 1970-01-01, rounded down) of a time in Unix epoch milliseconds.
+    public static func day(ms: Int64) -> Int64 {
+        ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
+    }
+
     /// `2023-11-14T22:13:20.123Z`: UTC with milliseconds, exact (no floating-point seconds).
     public static func formatRFC3339(ms: Int64) -> String {
-        let day = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
+        let day = Self.day(ms: ms)
         let rest = Int(ms - day * 86_400_000)
         let (y, mo, d) = civil(days: Int(day))
         func pad(_ v: Int, _ n: Int) -> String {

@@ -1,3 +1,4 @@
+import FleetCore
 import FleetMigrations
 import Foundation
 import Logging
@@ -22,7 +23,7 @@ extension OnTheTestStack {
             return (0..<r.rowCount).compactMap { r.string($0, 0) }
         }
 
-        static func dayName(_ ms: Int64) -> String { PartitionPlan.name(day: PartitionPlan.floorDiv(ms, day)) }
+        static func dayName(_ ms: Int64) -> String { PartitionPlan.name(day: Timestamp.day(ms: ms)) }
 
         @Test func anUnpartitionedTableHoldingDataIsConvertedInPlace() throws {
             let db = try TestDatabase()
@@ -124,7 +125,7 @@ extension OnTheTestStack {
 
             // A day 40 days old (an operator's, or kept from before) with rows: past the 30-day retention.
             let old = now - 40 * Self.day
-            let oldDay = PartitionPlan.floorDiv(old, Self.day)
+            let oldDay = Timestamp.day(ms: old)
             try pg.exec("""
                 CREATE TABLE \(Self.dayName(old)) PARTITION OF readings FOR VALUES
                     FROM (to_timestamp(\(oldDay * 86_400))) TO (to_timestamp(\((oldDay + 1) * 86_400)));
@@ -133,7 +134,7 @@ extension OnTheTestStack {
                 """)
 
             // Readings across today's end into tomorrow, a unit's backlog from 5 days ago, and a clock in 2150.
-            let midnight = (PartitionPlan.floorDiv(now, Self.day) + 1) * Self.day
+            let midnight = (Timestamp.day(ms: now) + 1) * Self.day
             var messages: [Traffic.Message] = []
             for v in 0..<50 {
                 for i in 0..<150 { messages.append(Self.message("p-live\(v)", ts: midnight - 75_000 + Int64(i) * 1_000, fuel: Double(i))) }

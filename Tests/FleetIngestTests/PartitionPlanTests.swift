@@ -66,7 +66,7 @@ import Testing
         var rng = SimRandom(seed: 7)
         for _ in 0..<500 {
             let now = Self.now + Int64(rng.next() % UInt64(400 * Self.day))
-            let today = PartitionPlan.floorDiv(now, Self.day)
+            let today = PartitionPlan.day(seconds: now)
             var existing: [Partition] = [Partition(name: "readings_default", isDefault: true)]
             for d in (today - 120)...(today + 5) where rng.next() % 3 == 0 { existing.append(Self.dayPartition(d)) }
             let retention: Duration? = rng.next() % 4 == 0 ? nil : .seconds(Int64(1 + rng.next() % 100) * 86_400)

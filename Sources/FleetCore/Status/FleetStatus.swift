@@ -27,7 +27,7 @@ public struct FleetStatus: Sendable {
             return
         }
         entries.values[i].status.add(r, receivedAtNanos: receivedAtNanos)
-        let day = VehicleDay.day(of: r.ts)
+        let day = Timestamp.day(ms: r.ts)
         if let j = entries.values[i].days.firstIndex(where: { $0.key.day == day }) {
             entries.values[i].days[j].add(r)
         } else {

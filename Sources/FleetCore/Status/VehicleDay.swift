@@ -23,10 +23,8 @@ public struct VehicleDay: Equatable, Sendable {
     public var firstFuel: Stamped<FuelLevel>?
     public var lastFuel: Stamped<FuelLevel>?
 
-    static let dayMs: Int64 = 86_400_000
-
     public init(_ r: Reading) {
-        key = Key(vehicleID: r.vehicleID, day: Self.day(of: r.ts))
+        key = Key(vehicleID: r.vehicleID, day: Timestamp.day(ms: r.ts))
         first = r.ts
         last = r.ts
         odometerKm = r.odometerKm.map { $0...$0 }
@@ -35,9 +33,6 @@ public struct VehicleDay: Equatable, Sendable {
         firstFuel = fuel
         lastFuel = fuel
     }
-
-    /// The UTC day (since 1970) of a device time in ms.
-    public static func day(of ts: Int64) -> Int64 { ts >= 0 ? ts / dayMs : (ts - dayMs + 1) / dayMs }
 
     /// Takes in one reading of the same vehicle and day: `merge(VehicleDay(r))` without building one.
     public mutating func add(_ r: Reading) {

@@ -74,8 +74,8 @@ public final class EventFeed {
     /// Events after `seq` matching `filter`, oldest first, at most `limit`.
     public func after(_ seq: Int64, _ filter: Filter, limit: Int = 10_000) throws(PGError) -> [Event] {
         try query("""
-            SELECT seq, event::text FROM events WHERE seq > $1 AND \(Self.filterSQL) ORDER BY seq LIMIT \(max(1, limit))
-            """, [String(seq)] + Self.params(filter))
+            SELECT seq, event::text FROM events WHERE \(Self.filterSQL) AND seq > $4 ORDER BY seq LIMIT \(max(1, limit))
+            """, Self.params(filter) + [String(seq)])
     }
 
     /// The last `count` events matching `filter`, oldest first.
@@ -99,25 +99,21 @@ public final class EventFeed {
         }
         let end = ContinuousClock.now + timeout
         repeat {
-            if try !db.notificationsWithPayloads().isEmpty { return true }
+            if try !db.notifications().isEmpty { return true }
             usleep(50_000)
         } while ContinuousClock.now < end
         return false
     }
 
-    // $V, $K, $F: the filter's placeholders, numbered after the query's own in `query`.
-    private static let filterSQL = "($V::text IS NULL OR vehicle_id = $V) AND ($K::text IS NULL OR kind = $K) AND ($F::float8 IS NULL OR ts >= to_timestamp($F::float8 / 1000))"
+    /// The filter's conditions on parameters $1…$3 (`params`); a query's own parameters follow them.
+    private static let filterSQL = "($1::text IS NULL OR vehicle_id = $1) AND ($2::text IS NULL OR kind = $2) AND ($3::float8 IS NULL OR ts >= to_timestamp($3::float8 / 1000))"
 
     private static func params(_ f: Filter) -> [String?] {
         [f.vehicle, f.kind, f.fromMs.map { String($0) }]
     }
 
     private func query(_ sql: String, _ params: [String?]) throws(PGError) -> [Event] {
-        // Number the filter's placeholders after the ones before them.
-        let base = params.count - 3
-        let text = sql.replacingOccurrences(of: "$V", with: "$\(base + 1)").replacingOccurrences(of: "$K", with: "$\(base + 2)")
-            .replacingOccurrences(of: "$F", with: "$\(base + 3)")
-        let r = try db.exec(text, params)
+        let r = try db.exec(sql, params)
         return (0..<r.rowCount).compactMap { i in
             guard let seq = r.int(i, 0), let json = r.string(i, 1) else { return nil }
             return Event(seq: seq, json: json)

@@ -47,7 +47,7 @@ struct IngestBatch {
     var ticks: [DetectorTick] = []
     /// Detector state to store with this batch, if a snapshot is due.
     var snapshot: DetectorSnapshot?
-    /// Vehicle status and day totals written with this batch (see `DetectionRunner.takeStatus`).
+    /// Vehicle status and day totals written with this batch (`IngestStateMachine.attachStatus`).
     var status: FleetStatus?
     /// Readings too late for the reorder window (stored, not detected on).
     var late = 0

@@ -46,7 +46,7 @@ public struct PipelineSettings: Sendable {
         snapshotInterval: Duration = .seconds(30), operatorInputsReload: Duration = .seconds(30),
         statementTimeout: Duration = .seconds(30), rejectBudget: Int = 30, rejectedRetention: Duration = .seconds(14 * 86_400),
         readingsRetention: Duration = .seconds(90 * 86_400), deadLetterRetention: Duration = .zero,
-                vehicleIdleEvict: Duration = .seconds(7 * 86_400)
+        vehicleIdleEvict: Duration = .seconds(7 * 86_400)
     ) {
         self.vehicleIdleEvict = vehicleIdleEvict
         self.rejectBudget = rejectBudget

@@ -101,6 +101,11 @@ public final class PGConnection {
         return try result.get()
     }
 
+    /// Whether a table or view of this name is visible on the search path.
+    public func relationExists(_ name: String) throws(PGError) -> Bool {
+        try exec("SELECT to_regclass($1) IS NOT NULL", [name]).string(0, 0) == "t"
+    }
+
     /// Channels of the notifications (`LISTEN`) received so far, without waiting for more.
     public func notifications() throws(PGError) -> [String] {
         try notificationsWithPayloads().map(\.channel)

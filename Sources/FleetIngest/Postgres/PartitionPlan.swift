@@ -32,7 +32,7 @@ struct PartitionPlan: Equatable {
     /// `retention`: nil keeps everything. `waitingDays`: days (since 1970, UTC) of rows in the default partition.
     init(existing: [Partition], waitingDays: [Int64] = [], nowSeconds: Int64, retention: Duration?, daysAhead: Int) {
         let ranges = existing.filter { !$0.isDefault }
-        let today = Self.floorDiv(nowSeconds, Self.secondsPerDay)
+        let today = Self.day(seconds: nowSeconds)
         let oldest = Self.oldestPastDay(nowSeconds: nowSeconds, retention: retention)
         let past = Set(waitingDays.filter { $0 >= oldest && $0 < today }).sorted()
         for day in past + Array(today...(today + Int64(max(0, daysAhead)))) {
@@ -48,10 +48,10 @@ struct PartitionPlan: Equatable {
 
     /// The first past day a partition is made for: within the retention, and at most `daysBack` ago.
     static func oldestPastDay(nowSeconds: Int64, retention: Duration?) -> Int64 {
-        let today = floorDiv(nowSeconds, secondsPerDay)
+        let today = day(seconds: nowSeconds)
         var oldest = today - Int64(daysBack)
         if let retention, retention > .zero {
-            oldest = max(oldest, floorDiv(nowSeconds - retention.components.seconds, secondsPerDay) + 1)
+            oldest = max(oldest, day(seconds: nowSeconds - retention.components.seconds) + 1)
         }
         return oldest
     }
@@ -60,9 +60,8 @@ struct PartitionPlan: Equatable {
         "readings_p" + Timestamp.formatRFC3339(ms: day * secondsPerDay * 1_000).prefix(10).filter { $0 != "-" }
     }
 
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-        a >= 0 ? a / b : -((-a + b - 1) / b)
-    }
+    /// The UTC day of a time in Unix seconds.
+    static func day(seconds: Int64) -> Int64 { Timestamp.day(ms: seconds * 1_000) }
 }
 
 /// The device times (ms) the range partitions of `readings` cover, merged where they touch: a reading

@@ -48,12 +48,12 @@ extension PostgresSink {
     /// One day's partition: created empty, given the default partition's rows of that day, attached.
     /// Returns how many rows moved. Skipped (0) when another fleetd made it first.
     private func createDay(_ day: PartitionPlan.Day) throws(PGError) -> Int {
-        guard try db.exec("SELECT to_regclass($1) IS NULL", [day.name]).string(0, 0) == "t" else { return 0 }
+        guard try !db.relationExists(day.name) else { return 0 }
         let name = PGConnection.quoteIdentifier(day.name)
         let from = Timestamp.formatRFC3339(ms: day.from * 1_000), to = Timestamp.formatRFC3339(ms: day.to * 1_000)
         try db.exec("CREATE TABLE \(name) (LIKE readings INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)")
         var moved = 0
-        if try db.exec("SELECT to_regclass('readings_default') IS NOT NULL").string(0, 0) == "t" {
+        if try db.relationExists("readings_default") {
             moved = try db.exec("""
                 WITH moved AS (DELETE FROM readings_default WHERE ts >= $1 AND ts < $2 RETURNING *)
                 INSERT INTO \(name) SELECT * FROM moved
@@ -83,7 +83,7 @@ extension PostgresSink {
 
     /// The days in [from, before) (days since 1970, UTC) of which rows wait in the default partition.
     private func waitingDays(from: Int64, before: Int64) throws(PGError) -> [Int64] {
-        guard from < before, try db.exec("SELECT to_regclass('readings_default') IS NOT NULL").string(0, 0) == "t" else { return [] }
+        guard from < before, try db.relationExists("readings_default") else { return [] }
         let r = try db.exec("""
             SELECT DISTINCT floor(extract(epoch FROM ts) / 86400)::bigint FROM readings_default
             WHERE ts >= to_timestamp($1::float8 * 86400) AND ts < to_timestamp($2::float8 * 86400)
@@ -105,11 +105,12 @@ extension PostgresSink {
         }
         let now = try db.exec("SELECT floor(extract(epoch FROM now()))::bigint").int(0, 0) ?? 0
         let waiting = try waitingDays(from: PartitionPlan.oldestPastDay(nowSeconds: now, retention: u.readingsRetention),
-                                      before: PartitionPlan.floorDiv(now, PartitionPlan.secondsPerDay))
+                                      before: PartitionPlan.day(seconds: now))
         let plan = PartitionPlan(existing: existing, waitingDays: waiting, nowSeconds: now, retention: u.readingsRetention, daysAhead: u.daysAhead)
         try apply(plan, into: &done)
         if let age = u.readingsRetention { done.defaultDeleted = try trim("readings_default", olderThan: age) }
-        partitionCoverage = PartitionCoverage(try readingPartitions() ?? [])
+        let changed = !done.created.isEmpty || !done.dropped.isEmpty
+        partitionCoverage = PartitionCoverage(changed ? try readingPartitions() ?? [] : existing)
         return done
     }
 }

@@ -5,7 +5,7 @@ extension PostgresSink {
     /// transactions that do not hold up the batches) and at most `maxSteps` statements per call.
     /// Returns how many rows went; 0 when the table does not exist.
     func trim(_ table: String, olderThan age: Duration, step: Int = 5_000, maxSteps: Int = 20) throws(PGError) -> Int {
-        guard try db.exec("SELECT to_regclass($1) IS NOT NULL", [table]).string(0, 0) == "t" else { return 0 }
+        guard try db.relationExists(table) else { return 0 }
         let name = PGConnection.quoteIdentifier(table)
         var total = 0
         let seconds = String(age.components.seconds)

@@ -10,12 +10,8 @@ public enum DetectedLoader {
         let end = (truth.endMs ?? truth.events.map(\.endMs).max() ?? 0) + 32 * 86_400_000
         let params: [String?] = [ids, RFC3339.format(start), RFC3339.format(end)]
         var out: [DetectedEvent] = []
-        func exists(_ table: String) throws(PGError) -> Bool {
-            let r = try conn.exec("SELECT to_regclass($1) IS NOT NULL", [table])
-            return r.string(0, 0) == "t"
-        }
         let epoch = PGConnection.epochMilliseconds
-        if try exists("fuel_transactions") {
+        if try conn.relationExists("fuel_transactions") {
             let r = try conn.exec("""
                 SELECT vehicle_id, kind, \(epoch("started_at")), \(epoch("ended_at")), volume_l FROM fuel_transactions
                 WHERE vehicle_id = ANY($1::text[]) AND ended_at >= $2::timestamptz AND started_at <= $3::timestamptz
@@ -25,7 +21,7 @@ public enum DetectedLoader {
                                          endMs: r.int(i, 3) ?? r.int(i, 2) ?? 0, volumeL: r.double(i, 4)))
             }
         } else { notes.append("table fuel_transactions does not exist: read as empty") }
-        if try exists("anomalies") {
+        if try conn.relationExists("anomalies") {
             let r = try conn.exec("""
                 SELECT vehicle_id, kind, \(epoch("ts")) FROM anomalies
                 WHERE vehicle_id = ANY($1::text[]) AND ts >= $2::timestamptz AND ts <= $3::timestamptz
@@ -34,7 +30,7 @@ public enum DetectedLoader {
                 out.append(DetectedEvent(kind: r.string(i, 1) ?? "?", vehicle: r.string(i, 0) ?? "?", startMs: r.int(i, 2) ?? 0))
             }
         } else { notes.append("table anomalies does not exist: read as empty") }
-        if try exists("maintenance_alerts") {
+        if try conn.relationExists("maintenance_alerts") {
             let r = try conn.exec("""
                 SELECT vehicle_id, service, trigger, level, \(epoch("ts")) FROM maintenance_alerts
                 WHERE vehicle_id = ANY($1::text[]) AND ts >= $2::timestamptz AND ts <= $3::timestamptz
