@@ -49,7 +49,8 @@ let package = Package(
                         .embedInCode("005_rejected_per_message.sql"), .embedInCode("006_state_uncompressed.sql"),
                         .embedInCode("007_partitioned_readings.sql"),
                         .embedInCode("008_analyst_surface.sql"),
-                        .embedInCode("009_event_feed.sql")],
+                        .embedInCode("009_event_feed.sql"),
+                        .embedInCode("010_event_publishing.sql")],
             swiftSettings: strict
         ),
         .target(
@@ -91,13 +92,15 @@ let package = Package(
             path: "sensors-sim/Sources/fleet-sim",
             swiftSettings: strict
         ),
+        // What tests of several targets start: a private mosquitto.
+        .target(name: "FleetTestSupport", dependencies: ["FleetIngest"], path: "Tests/Support", swiftSettings: strict),
         .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore", "FleetSim"], swiftSettings: strict),
         .testTarget(
             name: "FleetIngestTests",
-            dependencies: ["FleetIngest", "FleetMigrations", "FleetSim", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FleetIngest", "FleetMigrations", "FleetSim", "FleetTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        .testTarget(name: "FleetSimTests", dependencies: ["FleetSim"], swiftSettings: strict),
+        .testTarget(name: "FleetSimTests", dependencies: ["FleetSim", "FleetIngest", "FleetTestSupport"], swiftSettings: strict),
         // Detectors judged against the simulator's ground truth, without I/O.
         .testTarget(name: "FleetDetectionTests", dependencies: ["FleetCore", "FleetSim"], swiftSettings: strict),
     ]

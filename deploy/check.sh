@@ -91,9 +91,11 @@ fleetd_spool_unreadable_bytes_total fleetd_postgres_errors_total fleetd_fuel_tra
 fleetd_anomalies_total fleetd_maintenance_alerts_total fleetd_dead_letters_total fleetd_dead_letters_lost_total
 fleetd_operator_inputs_loads_total fleetd_operator_rows_invalid_total fleetd_rejections_over_budget_total process_cpu_seconds_total
 fleetd_readings_unpartitioned_total fleetd_partitions_created_total fleetd_partitions_dropped_total fleetd_upkeep_problems_total
-fleetd_status_writes_refused_total fleetd_events_published_total""".split()
+fleetd_status_writes_refused_total fleetd_events_published_total fleetd_events_unpublishable_total
+fleetd_event_publish_refusals_total""".split()
 GAUGES = """fleetd_mqtt_connected fleetd_postgres_connected fleetd_spool_used_bytes fleetd_spool_capacity_bytes
-fleetd_vehicles_tracked fleetd_detector_vehicles_holding fleetd_detector_vehicles_in_memory fleetd_build_info process_resident_memory_bytes""".split()
+fleetd_vehicles_tracked fleetd_detector_vehicles_holding fleetd_detector_vehicles_in_memory fleetd_build_info process_resident_memory_bytes
+fleetd_event_publish_lag""".split()
 HISTOGRAMS = "fleetd_batch_commit_seconds fleetd_ingest_latency_seconds fleetd_batch_rows".split()
 METRICS = set(COUNTERS + GAUGES + [h + s for h in HISTOGRAMS for s in ("_bucket", "_sum", "_count")])
 
@@ -102,12 +104,12 @@ FLAGS = """mqtt-url client-id mqtt-username mqtt-password-file mqtt-ca-file mqtt
 mqtt-session-expiry mqtt-receive-maximum mqtt-topics postgres-url postgres-schema admin-addr spool-path
 spool-size spool-high-water spool-sync-interval batch-size batch-delay max-payload-bytes max-readings
 reorder-window shutdown-timeout log-level log-format detection snapshot-interval postgres-statement-timeout
-reject-budget retention rejected-retention dead-letter-retention vehicle-idle-evict""".split()
+reject-budget retention rejected-retention dead-letter-retention vehicle-idle-evict publish-events event-topic-prefix""".split()
 ENV_KEYS = {"FLEETD_" + f.upper().replace("-", "_") for f in FLAGS} | {"FLEETD_CONFIG"}
 
 ALERTS = """FleetdDown FleetdNotKeepingUp FleetdSpoolNearlyFull FleetdPostgresDown FleetdBrokerDown
 FleetdRejectionsSpiking FleetdFuelDrainDetected FleetdSlowCommits FleetdSpoolUnreadable FleetdDeadLetters
-FleetdRetentionStuck""".split()
+FleetdRetentionStuck FleetdEventsNotPublished""".split()
 
 errors = []
 def err(msg):
@@ -576,7 +578,7 @@ if have promtool; then
 else
     bad "promtool not installed (apt-get install prometheus)"
 fi
-check "rules: all 11 alerts, known metrics, annotations, each fires and stays silent in tests" py rules
+check "rules: all 12 alerts, known metrics, annotations, each fires and stays silent in tests" py rules
 
 # ---------------------------------------------------------------------------------------
 # systemd
@@ -651,7 +653,7 @@ if [ -x "$MOSQ" ] && [ -n "$PY" ]; then
         : >"$m/passwd"
         chmod 0600 "$m/passwd"
         local u
-        for u in fleetd TRUCK-1 TRUCK-2; do
+        for u in fleetd TRUCK-1 TRUCK-2 fleet-app; do
             mosquitto_passwd -b "$m/passwd" "$u" "pw-$u" || { echo "mosquitto_passwd failed"; return 1; }
         done
         "$MOSQ" -c "$m/mosquitto.conf" >"$m/stdout" 2>&1 &
@@ -695,6 +697,23 @@ if [ -x "$MOSQ" ] && [ -n "$PY" ]; then
             return "$rc"
         }
         check "mosquitto ACL: own topic only, fleetd reads all (also \$share), no anonymous" mosq_acl
+        # Events: only fleetd writes fleetd/events/#, a consumer reads it, a unit can neither forge nor read them.
+        mosq_events_acl() {
+            local m=$tmp/mqtt port s1 rc=0
+            port=$(cat "$m/port")
+            timeout 6 mosquitto_sub -V 5 -p "$port" -u fleet-app -P pw-fleet-app -q 1 -v -t 'fleetd/events/#' -W 3 >"$m/sub4" 2>&1 & s1=$!
+            sleep 0.5
+            timeout 5 mosquitto_pub -V 5 -p "$port" -u TRUCK-1 -P pw-TRUCK-1 -q 1 -t fleetd/events/drain/TRUCK-2 -m forged >/dev/null 2>&1 || true
+            timeout 5 mosquitto_pub -V 5 -p "$port" -u TRUCK-1 -P pw-TRUCK-1 -q 1 -t fleetd/events/refuel/TRUCK-1 -m forged-own >/dev/null 2>&1 || true
+            timeout 5 mosquitto_pub -V 5 -p "$port" -u fleet-app -P pw-fleet-app -q 1 -t fleetd/events/refuel/TRUCK-1 -m consumer >/dev/null 2>&1 || true
+            timeout 5 mosquitto_pub -V 5 -p "$port" -u fleetd -P pw-fleetd -q 1 -t fleetd/events/drain/TRUCK-1 -m real || { echo "fleetd could not publish an event"; rc=1; }
+            if timeout 5 mosquitto_sub -p "$port" -u TRUCK-2 -P pw-TRUCK-2 -t 'fleetd/events/#' -C 1 -W 2 >"$m/sub5" 2>&1; then echo "a unit can read the events: $(cat "$m/sub5")"; rc=1; fi
+            wait "$s1" || true
+            [ "$(grep -c '^fleetd/' "$m/sub4")" = 1 ] && grep -qx 'fleetd/events/drain/TRUCK-1 real' "$m/sub4" \
+                || { echo "fleet-app on fleetd/events/# got:"; cat "$m/sub4"; rc=1; }
+            return "$rc"
+        }
+        check "mosquitto ACL: only fleetd writes fleetd/events/#, fleet-app reads it, units neither" mosq_events_acl
     elif [ -n "$broker_pid" ]; then
         notes+=("mosquitto ACL test skipped: mosquitto_pub/mosquitto_sub not installed (mosquitto-clients)")
     else

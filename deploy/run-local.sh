@@ -30,7 +30,9 @@ run_dir="$PWD/.run/local-$$"
 mkdir -p "$run_dir"
 chmod 755 "$PWD/.run" "$run_dir"
 fleetd_pid=""
+events_pid=""
 cleanup() {
+    [ -n "$events_pid" ] && kill "$events_pid" 2>/dev/null || true
     [ -n "$fleetd_pid" ] && kill -TERM "$fleetd_pid" 2>/dev/null && wait "$fleetd_pid" 2>/dev/null || true
     stack_stop "$run_dir"
 }
@@ -52,6 +54,9 @@ for _ in $(seq 1 300); do
     sleep 0.2
 done
 curl -s "http://127.0.0.1:$admin_port/readyz"; echo
+# What a dispatcher's app would hear: fleetd publishes each committed event on fleetd/events/{kind}/{vehicle}.
+mosquitto_sub -h 127.0.0.1 -p "$STACK_MQTT_PORT" -q 1 -t 'fleetd/events/#' -v >"$run_dir/events.mqtt" 2>/dev/null &
+events_pid=$!
 
 if awk -v s="$speed" 'BEGIN { exit !(s > 0) }'; then
     # Paced: the span ends at the wall clock, so the last of it arrives as it would live.
@@ -112,8 +117,10 @@ FROM vehicle_daily WHERE km_per_l IS NOT NULL ORDER BY km_per_l LIMIT 5;
 \echo 'maintenance due (maintenance_due):'
 SELECT status, count(*) AS plans, count(DISTINCT vehicle_id) AS vehicles FROM maintenance_due GROUP BY status ORDER BY status;
 SQL
+echo "== events out: a subscriber to fleetd/events/# heard $(wc -l <"$run_dir/events.mqtt") events (the events view holds $(psql -X -qAt "$STACK_PG_URL" -c 'SELECT count(*) FROM events')); the last drains:"
+grep '^fleetd/events/drain/' "$run_dir/events.mqtt" | tail -3 | cut -c1-220
 echo "== fleetd metrics"
-curl -s "http://127.0.0.1:$admin_port/metrics" | grep -E '^fleetd_(mqtt_messages_received_total|readings_(accepted|duplicate)_total|rows_written_total\{table="readings"\}|spool_used_bytes|vehicles_tracked|batch_commit_seconds_(sum|count)) '
+curl -s "http://127.0.0.1:$admin_port/metrics" | grep -E '^fleetd_(mqtt_messages_received_total|readings_(accepted|duplicate)_total|rows_written_total\{table="readings"\}|spool_used_bytes|vehicles_tracked|batch_commit_seconds_(sum|count)|events_published_total\{sink="mqtt"\}|event_publish_lag) '
 echo "== detections scored against the simulator's ground truth, next to a naive detector on the same readings"
 "$bin/fleet-sim" score --truth "$run_dir/truth.jsonl" --postgres-url "$STACK_PG_URL" --side-by-side || true
 

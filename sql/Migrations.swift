@@ -17,5 +17,6 @@ public enum Migrations {
         Migration(version: 7, name: "007_partitioned_readings.sql", sql: String(decoding: PackageResources._07_partitioned_readings_sql, as: UTF8.self)),
         Migration(version: 8, name: "008_analyst_surface.sql", sql: String(decoding: PackageResources._08_analyst_surface_sql, as: UTF8.self)),
         Migration(version: 9, name: "009_event_feed.sql", sql: String(decoding: PackageResources._09_event_feed_sql, as: UTF8.self)),
+        Migration(version: 10, name: "010_event_publishing.sql", sql: String(decoding: PackageResources._10_event_publishing_sql, as: UTF8.self)),
     ]
 }

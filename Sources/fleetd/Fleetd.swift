@@ -93,6 +93,8 @@ struct SettingsOptions: ParsableArguments {
     @Option(help: "rejected_messages rows older than this are deleted, a few thousand at a time (default 14d; 0s: kept).") var rejectedRetention: String?
     @Option(help: "dead_letters rows older than this are deleted, a few thousand at a time (default 0s: kept, each is a row to act on).") var deadLetterRetention: String?
     @Option(help: "A vehicle silent this long leaves memory once its detector state is stored, and is loaded again when it sends (default 7d; 0s: all stay).") var vehicleIdleEvict: String?
+    @Option(help: "Publish each committed event to MQTT at QoS 1: on or off (default on).") var publishEvents: String?
+    @Option(help: "Topic prefix of published events, {prefix}/{kind}/{vehicle_id}; outside fleet/ (default fleetd/events).") var eventTopicPrefix: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
     @Option(help: "text or json (default text).") var logFormat: String?
 
@@ -108,6 +110,7 @@ struct SettingsOptions: ParsableArguments {
             ("max-readings", maxReadings), ("reorder-window", reorderWindow), ("shutdown-timeout", shutdownTimeout),
             ("detection", detection), ("snapshot-interval", snapshotInterval), ("postgres-statement-timeout", postgresStatementTimeout),
             ("reject-budget", rejectBudget), ("retention", retention), ("rejected-retention", rejectedRetention), ("dead-letter-retention", deadLetterRetention), ("vehicle-idle-evict", vehicleIdleEvict),
+            ("publish-events", publishEvents), ("event-topic-prefix", eventTopicPrefix),
             ("log-level", logLevel), ("log-format", logFormat),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { k, v in v.map { (k, $0) } })

@@ -21,6 +21,17 @@ import Testing
         #expect(c.pipeline.postgresURL == "" && c.pipeline.schema == "public")
         #expect(c.pipeline.limits.maxBytes == 256 * 1024 && c.pipeline.limits.maxReadings == 1000)
         #expect(c.pipeline.reorderWindow == .seconds(10))
+        #expect(c.events?.prefix == "fleetd/events" && c.events?.mqtt.clientID == c.mqtt.clientID + "-events")
+    }
+
+    /// Events go out on a connection of their own, to the same broker as the same user; or not at all.
+    @Test func eventPublishingFollowsTheBrokerSettingsOrIsOff() async throws {
+        let c = try await FleetConfig.resolve(flags: ["mqtt-url": "mqtts://ops@broker:8883", "client-id": "f1", "event-topic-prefix": "acme/events"],
+                                              environment: [:], configFile: nil)
+        #expect(c.events?.prefix == "acme/events" && c.events?.mqtt.host == "broker" && c.events?.mqtt.tls == true)
+        #expect(c.events?.mqtt.username == "ops" && c.events?.mqtt.clientID == "f1-events")
+        let off = try await FleetConfig.resolve(flags: ["publish-events": "off"], environment: [:], configFile: nil)
+        #expect(off.events == nil)
     }
 
     /// A `$share` group splits each vehicle's stream round-robin: refused while detection is on.
@@ -68,7 +79,9 @@ import Testing
     @Test(arguments: [
         ("batch-size", "lots"), ("batch-size", "0"), ("batch-delay", "soon"), ("spool-size", "1KiB"),
         ("mqtt-url", "http://x"), ("admin-addr", "9410"), ("log-level", "loud"), ("spool-high-water", "2"),
-        ("mqtt-password-file", "/nonexistent/pw"),
+        ("mqtt-password-file", "/nonexistent/pw"), ("publish-events", "maybe"),
+        // Units write under fleet/: a prefix there would let them forge events.
+        ("event-topic-prefix", "fleet/events"), ("event-topic-prefix", "fleetd/#"), ("event-topic-prefix", ""),
     ])
     func badValuesNameTheirKey(key: String, value: String) async {
         do {

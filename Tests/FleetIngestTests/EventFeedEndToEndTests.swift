@@ -11,7 +11,9 @@ import Testing
 /// them, and following new ones within a second of their commit.
 extension OnTheTestStack {
     @Suite struct EventFeedEndToEndTests {
-        @Test func aListenerHearsOfEachCommittedEventOnceAndOfNoneThatRolledBack() throws {
+        /// The same day heard two ways: NOTIFY (compact, in the transaction) and MQTT (the full JSON,
+        /// after the commit), each exactly the committed events, once, none of a rolled-back batch.
+        @Test func listenersOnPostgreSQLAndMQTTHearEachCommittedEventOnceAndNoneThatRolledBack() throws {
             let (sim, messages, readings) = AnalystSurfaceEndToEndTests.fleetDay()
             let db = try TestDatabase()
             defer { db.drop() }
@@ -23,7 +25,9 @@ extension OnTheTestStack {
             let listener = try db.connect()
             try listener.exec("LISTEN fleetd_events")
             var heard: [String] = []
-            let fleetd = FleetdProcess(database: db)
+            let prefix = "test-\(UUID().uuidString.prefix(8))/events"
+            let subscriber = try EventSubscriber(port: TestStack.mqttPort!, prefix: prefix)
+            let fleetd = FleetdProcess(database: db, extraArgs: ["--event-topic-prefix", prefix])
             try fleetd.startReady()
             try Traffic.publish(messages)
             let distinct = Set(readings.map(\.key)).count
@@ -32,6 +36,11 @@ extension OnTheTestStack {
                 return try db.count("SELECT count(*) FROM readings") == distinct
             })
             #expect(eventually { (fleetd.metric("fleetd_detector_vehicles_holding") ?? 1) == 0 })
+            let events = try EventPublishEndToEndTests.stored(db)
+            #expect(events.count > 50, "the day has events")
+            #expect(eventually(timeout: .seconds(20)) { subscriber.messages.count >= events.count })
+            #expect(eventually { fleetd.metric(#"fleetd_events_published_total{sink="mqtt"}"#) == Double(events.count) })
+            #expect(fleetd.metric("fleetd_event_publish_lag") == 0)
             #expect(fleetd.terminate() == 0)
             usleep(200_000)
             heard += try listener.notificationsWithPayloads().map(\.payload)
@@ -45,11 +54,21 @@ extension OnTheTestStack {
                 announced.append([o["table"] as? String, (o["id"] as? Int).map(String.init), (o["seq"] as? Int).map(String.init),
                                   o["kind"] as? String, o["vehicle_id"] as? String, o["ts"] as? String].map { $0 ?? "∅" }.joined(separator: "|"))
             }
-            #expect(rows.count > 50, "the day has events")
             #expect(try db.count("SELECT count(*) FROM dead_letters WHERE source = 'event'") > 0, "drains were refused")
             #expect(Set(announced).count == announced.count, "each event announced once")
             #expect(announced.sorted() == rows.sorted(), "exactly the committed events: \(Set(announced).symmetricDifference(rows).prefix(3))")
             #expect(!announced.contains { $0.contains("|drain|") }, "a refused drain was never announced")
+
+            let received = subscriber.messages
+            #expect(Set(received.map(\.seq)) == Set(events.keys), "MQTT: exactly the committed events")
+            #expect(received.count == events.count, "a clean run publishes each once")
+            for m in received {
+                guard let stored = events[m.seq] else { continue }
+                #expect(NSDictionary(dictionary: m.json) == stored, "the payload is the events view's JSON: \(m.json)")
+                #expect(m.topic == "\(prefix)/\(stored["kind"] as? String ?? "?")/\(stored["vehicle_id"] as? String ?? "?")")
+            }
+            #expect(try db.count("SELECT seq FROM event_publish_cursors WHERE sink = 'mqtt'") == events.keys.max()!,
+                    "the cursor stored at the stop")
         }
 
         @Test func fleetdEventsPrintsTheFeedAndFollowsANewEventWithinASecond() throws {

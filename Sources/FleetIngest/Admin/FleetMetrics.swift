@@ -37,6 +37,9 @@ public final class FleetMetrics: Sendable {
     let upkeepProblems: Counter
     let statusRefused: Counter
     let eventsPublished: [String: Counter]
+    let eventPublishLag: Gauge
+    let eventsUnpublishable: Counter
+    let eventPublishRefusals: Counter
     let fuelTransactions: [String: Counter]
     let anomalies: [String: Counter]
     let maintenanceAlerts: [String: Counter]
@@ -89,7 +92,11 @@ public final class FleetMetrics: Sendable {
         partitionsDropped = r.makeCounter(descriptor: .fleet("fleetd_partitions_dropped_total", "Partitions of readings dropped whole past --retention."))
         upkeepProblems = r.makeCounter(descriptor: .fleet("fleetd_upkeep_problems_total", "Partition changes PostgreSQL refused (a lock not granted in 2 s, an overlapping partition); retried every minute."))
         statusRefused = r.makeCounter(descriptor: .fleet("fleetd_status_writes_refused_total", "Writes of vehicle_status and vehicle_days PostgreSQL refused (a trigger, a broken table): those rows were dropped, the readings committed."))
-        eventsPublished = ["notify": r.makeCounter(descriptor: .fleet("fleetd_events_published_total", "Committed events announced, by sink (notify: NOTIFY fleetd_events in the batch transaction)."), labels: [("sink", "notify")])]
+        let published = MetricNameDescriptor.fleet("fleetd_events_published_total", "Committed events announced, by sink (notify: NOTIFY fleetd_events in the batch transaction; mqtt: acknowledged by the broker).")
+        eventsPublished = Dictionary(uniqueKeysWithValues: ["notify", "mqtt"].map { ($0, r.makeCounter(descriptor: published, labels: [("sink", $0)])) })
+        eventPublishLag = r.makeGauge(descriptor: .fleet("fleetd_event_publish_lag", "Events committed but not yet acknowledged by the MQTT broker."))
+        eventsUnpublishable = r.makeCounter(descriptor: .fleet("fleetd_events_unpublishable_total", "Events passed over by the MQTT publisher because no broker takes them (payload over 256 KiB, topic too long); read them with fleetd events."))
+        eventPublishRefusals = r.makeCounter(descriptor: .fleet("fleetd_event_publish_refusals_total", "Event publishes the broker refused (its ACL: fleetd's user needs write on the events prefix); retried from the cursor."))
         vehiclesHolding = r.makeGauge(descriptor: .fleet("fleetd_detector_vehicles_holding", "Vehicles whose latest readings wait out the reorder window, not yet fed to the detectors (as of the last commit)."))
         operatorInputLoads = r.makeCounter(descriptor: .fleet("fleetd_operator_inputs_loads_total", "Times vehicles, maintenance_plans and service_records were read (at start, when notified of an edit, and every 30 s)."))
         vehiclesInMemory = r.makeGauge(descriptor: .fleet("fleetd_detector_vehicles_in_memory", "Vehicles whose detector state is in memory (those idle longer than --vehicle-idle-evict are stored only; as of the last commit)."))

@@ -17,6 +17,8 @@ public struct FleetConfig: Sendable {
     public var spoolHighWater: Double
     /// `run --spool-reset`: move a damaged spool file aside instead of refusing to start.
     public var spoolReset = false
+    /// Where committed events are published over MQTT; nil with `--publish-events off`.
+    public var events: EventPublisher.Settings?
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
 
@@ -105,6 +107,18 @@ public struct FleetConfig: Sendable {
         if pipeline.detection, let shared = mqtt.topics.first(where: { $0.hasPrefix("$share/") }) {
             throw Invalid(key: "mqtt-topics", expected: "no $share subscription while detection is on: a shared subscription splits each vehicle's stream between instances, so their detectors would be wrong (run ingest-only instances with --detection off)", got: shared)
         }
+        var events: EventPublisher.Settings?
+        if try await source.onOff("publish-events", default: true) {
+            let prefix = try await source.text("event-topic-prefix") ?? EventTopic.defaultPrefix
+            if let problem = EventTopic.problem(prefix: prefix) {
+                throw Invalid(key: "event-topic-prefix", expected: problem, got: prefix)
+            }
+            // A connection of its own (clean session): the subscriber's persistent session is keyed by its id.
+            var publisherMQTT = mqtt
+            publisherMQTT.clientID = String(mqtt.clientID.prefix(65_000)) + "-events"
+            events = EventPublisher.Settings(mqtt: publisherMQTT, postgresURL: pipeline.postgresURL, schema: pipeline.schema,
+                                             statementTimeout: pipeline.statementTimeout, prefix: prefix)
+        }
         let levelText = try await source.text("log-level") ?? "info"
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw Invalid(key: "log-level", expected: "trace, debug, info, notice, warning, error or critical", got: levelText)
@@ -121,7 +135,7 @@ public struct FleetConfig: Sendable {
             mqtt: mqtt, pipeline: pipeline, adminHost: admin.host, adminPort: admin.port,
             spoolPath: try await source.text("spool-path") ?? "./fleetd.spool",
             spoolSize: try await source.size("spool-size", default: 256 << 20, range: (4 << 20)...(1 << 40)),
-            spoolHighWater: highWater,
+            spoolHighWater: highWater, events: events,
             logLevel: level, logFormat: format)
     }
 
@@ -137,6 +151,7 @@ public struct FleetConfig: Sendable {
             "admin": "\(adminHost):\(adminPort)",
             "spool": "\(spoolPath) (\(spoolSize >> 20) MiB)",
             "batch": "\(pipeline.batchSize) rows / \(pipeline.batchDelay)",
+            "events": "\(events.map { "mqtt \($0.prefix)/{kind}/{vehicle_id}" } ?? "off")",
         ]
     }
 

@@ -19,6 +19,11 @@ public enum Daemon {
         let pipeline = Pipeline(spool: spool, settings: config.pipeline, metrics: metrics, logger: logger)
         let source = try MQTTSource(settings: config.mqtt, spool: spool, metrics: metrics, logger: logger)
         let highWater = UInt64(Double(spool.capacity) * config.spoolHighWater)
+        let publisher = config.events.map { settings in
+            EventPublisher(settings: settings, metrics: metrics, logger: logger) { [pipeline] in
+                pipeline.connectedOnce.load(ordering: .acquiring)
+            }
+        }
 
         let admin = AdminServer(host: config.adminHost, port: config.adminPort, logger: logger) { method, path in
             switch (method, path) {
@@ -46,7 +51,7 @@ public enum Daemon {
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: admin),
-                .init(service: IngestService(source: source, pipeline: pipeline)),
+                .init(service: IngestService(source: source, pipeline: pipeline, publisher: publisher)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))

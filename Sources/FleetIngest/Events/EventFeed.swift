@@ -21,16 +21,23 @@ public final class EventFeed {
 
     public struct Event: Sendable, Equatable {
         public var seq: Int64
+        public var kind: String
+        public var vehicleID: String
         /// The event as JSON: seq, table, id, kind, vehicle_id, ts and the row's own fields.
         public var json: String
     }
 
-    private let db: PGConnection
+    let db: PGConnection
     private var listening = false
 
-    public init(conninfo: String, schema: String) throws(PGError) {
+    /// `statementTimeout` (unless the URL or role sets one): a reader inside fleetd must not hang on a lock.
+    public init(conninfo: String, schema: String, statementTimeout: Duration = .zero) throws(PGError) {
         db = try PGConnection(conninfo)
         try db.exec("SET search_path TO \(PGConnection.quoteIdentifier(schema))")
+        let ms = IngestStateMachine.milliseconds(statementTimeout)
+        if ms > 0, try db.exec("SHOW statement_timeout").string(0, 0) == "0" {
+            try db.exec("SET statement_timeout = \(ms)")
+        }
     }
 
     /// Where a reader starts: the latest few events, after a feed position, or at a time.
@@ -74,14 +81,15 @@ public final class EventFeed {
     /// Events after `seq` matching `filter`, oldest first, at most `limit`.
     public func after(_ seq: Int64, _ filter: Filter, limit: Int = 10_000) throws(PGError) -> [Event] {
         try query("""
-            SELECT seq, event::text FROM events WHERE \(Self.filterSQL) AND seq > $4 ORDER BY seq LIMIT \(max(1, limit))
+            SELECT seq, kind, vehicle_id, event::text FROM events WHERE \(Self.filterSQL) AND seq > $4 ORDER BY seq LIMIT \(max(1, limit))
             """, Self.params(filter) + [String(seq)])
     }
 
     /// The last `count` events matching `filter`, oldest first.
     public func last(_ count: Int, _ filter: Filter) throws(PGError) -> [Event] {
         try query("""
-            SELECT seq, event FROM (SELECT seq, event::text FROM events WHERE \(Self.filterSQL) ORDER BY seq DESC LIMIT \(max(0, count))) e
+            SELECT seq, kind, vehicle_id, event FROM (
+                SELECT seq, kind, vehicle_id, event::text FROM events WHERE \(Self.filterSQL) ORDER BY seq DESC LIMIT \(max(0, count))) e
             ORDER BY seq
             """, Self.params(filter))
     }
@@ -93,16 +101,21 @@ public final class EventFeed {
 
     /// Waits up to `timeout` for a committed event's notification; true when one came.
     public func waitForCommit(timeout: Duration) throws(PGError) -> Bool {
+        let end = ContinuousClock.now + timeout
+        repeat {
+            if try heardOfCommit() { return true }
+            usleep(50_000)
+        } while ContinuousClock.now < end
+        return false
+    }
+
+    /// Whether a commit was announced since the last call, without waiting (listens from the first call on).
+    func heardOfCommit() throws(PGError) -> Bool {
         if !listening {
             try db.exec("LISTEN \(PostgresSink.eventsChannel)")
             listening = true
         }
-        let end = ContinuousClock.now + timeout
-        repeat {
-            if try !db.notifications().isEmpty { return true }
-            usleep(50_000)
-        } while ContinuousClock.now < end
-        return false
+        return try !db.notifications().isEmpty
     }
 
     /// The filter's conditions on parameters $1…$3 (`params`); a query's own parameters follow them.
@@ -115,8 +128,8 @@ public final class EventFeed {
     private func query(_ sql: String, _ params: [String?]) throws(PGError) -> [Event] {
         let r = try db.exec(sql, params)
         return (0..<r.rowCount).compactMap { i in
-            guard let seq = r.int(i, 0), let json = r.string(i, 1) else { return nil }
-            return Event(seq: seq, json: json)
+            guard let seq = r.int(i, 0), let json = r.string(i, 3) else { return nil }
+            return Event(seq: seq, kind: r.string(i, 1) ?? "", vehicleID: r.string(i, 2) ?? "", json: json)
         }
     }
 }

@@ -38,7 +38,7 @@ public final class MQTTSource: @unchecked Sendable {
         }
         mosq = m
         mosquitto_user_data_set(m, Unmanaged.passUnretained(self).toOpaque())
-        mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5)
+        if let problem = settings.configure(m) { throw StartupError(problem) }
         // Nagle's algorithm stays on: all fleetd sends are acknowledgements, and while messages stream in
         // the broker's TCP acks ride on them, so acks coalesce at no wait (at a trickle each goes at once).
         // With TCP_NODELAY every PUBACK was a packet of its own: 37 k against 51 k readings/s on a backlog,
@@ -46,22 +46,6 @@ public final class MQTTSource: @unchecked Sendable {
         mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 0)
         mosquitto_int_option(m, MOSQ_OPT_RECEIVE_MAXIMUM, Int32(settings.receiveMaximum))
         mosquitto_reconnect_delay_set(m, 1, 30, true)
-        if let user = settings.username {
-            mosquitto_username_pw_set(m, user, settings.password)
-        }
-        if settings.tls {
-            let rc: Int32
-            if settings.caFile == nil {
-                mosquitto_int_option(m, MOSQ_OPT_TLS_USE_OS_CERTS, 1)
-                rc = settings.certFile == nil ? MOSQ_ERR_SUCCESS.rawValue
-                    : mosquitto_tls_set(m, nil, nil, settings.certFile, settings.keyFile, nil)
-            } else {
-                rc = mosquitto_tls_set(m, settings.caFile, nil, settings.certFile, settings.keyFile, nil)
-            }
-            guard rc == MOSQ_ERR_SUCCESS.rawValue else {
-                throw StartupError("MQTT TLS setup failed: \(String(cString: mosquitto_strerror(rc))); check --mqtt-ca-file, --mqtt-cert-file and --mqtt-key-file")
-            }
-        }
         mosquitto_connect_v5_callback_set(m) { _, obj, rc, flags, _ in
             MQTTSource.from(obj).didConnect(rc: rc, sessionPresent: flags & 1 == 1)
         }

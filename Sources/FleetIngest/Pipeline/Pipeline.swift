@@ -16,6 +16,8 @@ public final class Pipeline: @unchecked Sendable {
     private let stopRequested = ManagedAtomic<Bool>(false)
     /// What the pipeline last saw of PostgreSQL; read by /readyz.
     public let health = Mutex<PostgresHealth>(.unreachable(sinceNanos: WallClock.nowNanos(), error: "not connected yet"))
+    /// True from the first connection on: PostgreSQL holds fleetd's tables, migrated.
+    public let connectedOnce = ManagedAtomic<Bool>(false)
     private let finished = ManagedAtomic<Bool>(false)
     private let doneSemaphore = DispatchSemaphore(value: 0)
     // Pipeline-thread only.
@@ -124,6 +126,7 @@ public final class Pipeline: @unchecked Sendable {
                         c.stored = try s.loadDetection(spoolID: spool.spoolID, idleAfter: idleAfter)
                     }
                     sink = s
+                    connectedOnce.store(true, ordering: .releasing)
                     action = machine.connected(c, at: .now())
                 } catch {
                     action = machine.failed(error, at: .now())

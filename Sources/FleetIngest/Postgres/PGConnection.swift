@@ -55,6 +55,9 @@ public final class PGConnection {
 
     public var isConnected: Bool { PQstatus(conn) == CONNECTION_OK }
 
+    /// The connection's socket, to wait on with poll() for notifications (-1 when there is none).
+    public var socketDescriptor: Int32 { PQsocket(conn) }
+
     /// Runs one or more statements without parameters.
     @discardableResult
     public func exec(_ sql: String) throws(PGError) -> PGResult {

@@ -1,3 +1,4 @@
+import FleetIngest
 import FleetSim
 import Foundation
 

@@ -1,5 +1,6 @@
 import Dispatch
 import FleetCore
+import FleetIngest
 import Synchronization
 
 /// Publishes synthetic readings at a fixed rate or as fast as the broker takes them, then stops.
@@ -86,7 +87,7 @@ public enum LoadGenerator {
             if inThis > 1 { buf.append(UInt8(ascii: "]")) }
             do {
                 let topic = topics.topic(vehicle: v, channel: channel)
-                try withExtendedLifetime(topics) {
+                _ = try withExtendedLifetime(topics) {
                     try buf.withUnsafeBytes { try publisher.publish(topic: topic, payload: $0) }
                 }
             } catch {

@@ -1,3 +1,4 @@
+import FleetIngest
 import Foundation
 
 /// Runs a scenario: generates slices, publishes them paced by `speed`, writes the truth.

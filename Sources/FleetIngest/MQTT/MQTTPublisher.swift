@@ -1,9 +1,17 @@
 import CMosquitto
 import Dispatch
+import Foundation
 import Synchronization
 
 public struct MQTTError: Error, CustomStringConvertible, Sendable {
     public var description: String
+    /// A publish that no retry can make go through (too large for the broker, a topic it cannot take).
+    public var permanent = false
+
+    public init(description: String, permanent: Bool = false) {
+        self.description = description
+        self.permanent = permanent
+    }
 }
 
 /// A thin libmosquitto publisher that keeps up to `maxInflight` messages in flight.
@@ -14,7 +22,7 @@ public struct MQTTError: Error, CustomStringConvertible, Sendable {
 /// Why no libmosquitto thread: with `mosquitto_loop_start` every publish wakes the loop thread
 /// through a socket pair; driving the network from the publishing thread writes each PUBLISH
 /// straight to the socket and reads PUBACKs in batches, about twice the rate per core.
-/// One thread uses a publisher at a time.
+/// One thread uses a publisher at a time: fleet-sim's load threads, fleetd's event publisher.
 public final class MQTTPublisher: @unchecked Sendable {
     // @unchecked: libmosquitto runs callbacks on the thread that calls publish/drain (no loop
     // thread); counters are atomic anyway so they can be read for progress from elsewhere.
@@ -27,18 +35,25 @@ public final class MQTTPublisher: @unchecked Sendable {
     private let refused = Atomic<Int>(0)
     private let inflight = Atomic<Int>(0)
     private var sincePump = 0
+    /// Each acknowledgement's message id and reason code, kept only when asked for (`takeAcks`).
+    private let recordsAcks: Bool
+    private var acks: [(message: Int32, reason: Int32)] = []
 
     private static let libInit: Int32 = mosquitto_lib_init()
 
-    public init(url: MQTTURL, clientID: String, qos: Int, maxInflight: Int = 1000, connectTimeout: Double = 5) throws(MQTTError) {
+    /// Connects with a clean session (`settings`: broker, client id, credentials, TLS) and waits for
+    /// the broker's CONNACK. `recordingAcks`: keep each acknowledgement for `takeAcks`.
+    public init(settings: MQTTSettings, qos: Int, maxInflight: Int = 1000, connectTimeout: Double = 5,
+                recordingAcks: Bool = false) throws(MQTTError) {
         _ = Self.libInit
         guard (0...1).contains(qos) else { throw MQTTError(description: "qos must be 0 or 1") }
         self.qos = Int32(qos)
         self.maxInflight = max(1, maxInflight)
-        guard let m = mosquitto_new(clientID, true, nil) else { throw MQTTError(description: "mosquitto_new failed") }
+        recordsAcks = recordingAcks
+        guard let m = mosquitto_new(settings.clientID, true, nil) else { throw MQTTError(description: "mosquitto_new failed") }
         mosq = m
         mosquitto_user_data_set(m, Unmanaged.passUnretained(self).toOpaque())
-        mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5)
+        if let problem = settings.configure(m) { throw MQTTError(description: problem) }
         mosquitto_int_option(m, MOSQ_OPT_SEND_MAXIMUM, Int32(self.maxInflight))
         mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1)
         mosquitto_max_inflight_messages_set(m, UInt32(self.maxInflight))
@@ -48,15 +63,17 @@ public final class MQTTPublisher: @unchecked Sendable {
         mosquitto_disconnect_v5_callback_set(m) { _, obj, _, _ in
             MQTTPublisher.from(obj).lost.store(true, ordering: .releasing)
         }
-        mosquitto_publish_v5_callback_set(m) { _, obj, _, reason, _ in
+        mosquitto_publish_v5_callback_set(m) { _, obj, mid, reason, _ in
             let me = MQTTPublisher.from(obj)
             if reason >= 0x80 { me.refused.add(1, ordering: .relaxed) } else { me.acked.add(1, ordering: .relaxed) }
             me.inflight.subtract(1, ordering: .relaxed)
+            if me.recordsAcks { me.acks.append((mid, reason)) }
         }
-        let rc = mosquitto_connect(m, url.host, url.port, 30)
+        let rc = mosquitto_connect(m, settings.host, Int32(settings.port), Int32(settings.keepalive))
         // On failure below, deinit (which runs: every property is set) destroys the handle.
         guard rc == MOSQ_ERR_SUCCESS.rawValue else {
-            throw MQTTError(description: "cannot connect to mqtt://\(url.host):\(url.port): \(String(cString: mosquitto_strerror(rc)))")
+            let reason = rc == MOSQ_ERR_ERRNO.rawValue ? String(cString: strerror(errno)) : String(cString: mosquitto_strerror(rc))
+            throw MQTTError(description: "cannot connect to \(settings.host):\(settings.port): \(reason)")
         }
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(connectTimeout * 1e9)
         while connectRC.load(ordering: .acquiring) < 0 && DispatchTime.now().uptimeNanoseconds < deadline {
@@ -64,7 +81,8 @@ public final class MQTTPublisher: @unchecked Sendable {
         }
         let crc = connectRC.load(ordering: .acquiring)
         guard crc == 0 else {
-            throw MQTTError(description: crc < 0 ? "no CONNACK within \(connectTimeout) s" : "broker refused the connection (reason \(crc))")
+            throw MQTTError(description: crc < 0 ? "no CONNACK within \(connectTimeout) s"
+                            : "broker refused the connection: \(String(cString: mosquitto_reason_string(Int32(crc))))")
         }
     }
 
@@ -86,8 +104,9 @@ public final class MQTTPublisher: @unchecked Sendable {
         Unmanaged<MQTTPublisher>.fromOpaque(obj!).takeUnretainedValue()
     }
 
-    /// Publishes one message, waiting while the window is full.
-    public func publish(topic: UnsafePointer<CChar>, payload: UnsafeRawBufferPointer) throws(MQTTError) {
+    /// Publishes one message, waiting while the window is full; returns its message id.
+    @discardableResult
+    public func publish(topic: UnsafePointer<CChar>, payload: UnsafeRawBufferPointer) throws(MQTTError) -> Int32 {
         sincePump += 1
         if sincePump >= 64 {
             // Read acknowledgements that have arrived, without waiting.
@@ -105,11 +124,43 @@ public final class MQTTPublisher: @unchecked Sendable {
             }
         }
         inflight.add(1, ordering: .relaxed)
-        let rc = mosquitto_publish(mosq, nil, topic, Int32(payload.count), payload.baseAddress, qos, false)
+        var mid: Int32 = 0
+        let rc = mosquitto_publish(mosq, &mid, topic, Int32(payload.count), payload.baseAddress, qos, false)
         guard rc == MOSQ_ERR_SUCCESS.rawValue else {
             inflight.subtract(1, ordering: .relaxed)
-            throw MQTTError(description: "publish failed: \(String(cString: mosquitto_strerror(rc)))")
+            let permanent = [MOSQ_ERR_PAYLOAD_SIZE, MOSQ_ERR_OVERSIZE_PACKET, MOSQ_ERR_INVAL, MOSQ_ERR_MALFORMED_UTF8].contains { $0.rawValue == rc }
+            throw MQTTError(description: "publish failed: \(String(cString: mosquitto_strerror(rc)))", permanent: permanent)
         }
+        return mid
+    }
+
+    /// Waits up to `timeoutMs` for traffic from the broker or for `descriptor` to turn readable, then
+    /// services the connection (sends, reads acknowledgements, keeps it alive); true when `descriptor`
+    /// is readable. Lets one thread serve the broker and another socket (PostgreSQL's) without a loop
+    /// thread.
+    public func wait(alsoOn descriptor: Int32, timeoutMs: Int32) throws(MQTTError) -> Bool {
+        let socket = mosquitto_socket(mosq)
+        guard socket >= 0 else {
+            lost.store(true, ordering: .releasing)
+            throw MQTTError(description: "connection to the broker lost")
+        }
+        let out: Int16 = mosquitto_want_write(mosq) ? Int16(POLLOUT) : 0
+        var fds = [pollfd(fd: socket, events: Int16(POLLIN) | out, revents: 0), pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
+        _ = poll(&fds, 2, timeoutMs)
+        try pump(timeoutMs: 0)
+        return fds[1].revents != 0
+    }
+
+    /// An MQTT v5 reason code as text ("Not authorized").
+    public static func reasonText(_ code: Int32) -> String {
+        String(cString: mosquitto_reason_string(code))
+    }
+
+    /// The acknowledgements received since the last call (message id, MQTT reason code: 0x80 and up
+    /// is a refusal), when recording.
+    public func takeAcks() -> [(message: Int32, reason: Int32)] {
+        defer { acks.removeAll(keepingCapacity: true) }
+        return acks
     }
 
     /// Keeps the connection serviced while the caller has nothing to send (pacing sleeps).
@@ -121,14 +172,17 @@ public final class MQTTPublisher: @unchecked Sendable {
         } while DispatchTime.now().uptimeNanoseconds < deadline
     }
 
-    public func publish(topic: String, payload: [UInt8]) throws(MQTTError) {
+    @discardableResult
+    public func publish(topic: String, payload: [UInt8]) throws(MQTTError) -> Int32 {
         var failure: MQTTError?
+        var message: Int32 = 0
         topic.withCString { tp in
             payload.withUnsafeBytes { p in
-                do throws(MQTTError) { try publish(topic: tp, payload: p) } catch { failure = error }
+                do throws(MQTTError) { message = try publish(topic: tp, payload: p) } catch { failure = error }
             }
         }
         if let failure { throw failure }
+        return message
     }
 
     /// Waits until every message is acknowledged (QoS 1) or written (QoS 0), or the timeout passes.
