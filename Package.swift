@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.8.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -50,7 +51,7 @@ let package = Package(
                         .embedInCode("007_partitioned_readings.sql"),
                         .embedInCode("008_analyst_surface.sql"),
                         .embedInCode("009_event_feed.sql"),
-                        .embedInCode("010_event_publishing.sql")],
+                        .embedInCode("010_event_publishing.sql"), .embedInCode("011_fuel_purchases.sql")],
             swiftSettings: strict
         ),
         .target(
@@ -66,6 +67,7 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CSV", package: "CSV.swift"),
             ],
             swiftSettings: strict
         ),

@@ -18,5 +18,6 @@ public enum Migrations {
         Migration(version: 8, name: "008_analyst_surface.sql", sql: String(decoding: PackageResources._08_analyst_surface_sql, as: UTF8.self)),
         Migration(version: 9, name: "009_event_feed.sql", sql: String(decoding: PackageResources._09_event_feed_sql, as: UTF8.self)),
         Migration(version: 10, name: "010_event_publishing.sql", sql: String(decoding: PackageResources._10_event_publishing_sql, as: UTF8.self)),
+        Migration(version: 11, name: "011_fuel_purchases.sql", sql: String(decoding: PackageResources._11_fuel_purchases_sql, as: UTF8.self)),
     ]
 }

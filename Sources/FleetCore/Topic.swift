@@ -16,7 +16,7 @@ public enum Topic {
             return .failure(Rejection(reason: .badTopic, detail: "topic must be fleet/{vehicle_id}/{channel}, got '\(topic.prefix(200))'"))
         }
         let vehicle = UnsafeBufferPointer(rebasing: b[prefix..<vehicleEnd])
-        guard (1...maxVehicleIDLength).contains(vehicle.count), vehicle.allSatisfy(isVehicleIDByte) else {
+        guard isValidVehicleID(vehicle) else {
             return .failure(Rejection(reason: .badTopic, detail: "vehicle_id must be 1-64 characters of A-Z a-z 0-9 . _ -, got '\(String(decoding: vehicle.prefix(80), as: UTF8.self))'"))
         }
         let name = UnsafeBufferPointer(rebasing: b[(vehicleEnd + 1)...])
@@ -36,6 +36,12 @@ public enum Topic {
         default: return nil
         }
         return name.elementsEqual(c.rawValue.utf8) ? c : nil
+    }
+
+    /// 1–64 bytes of `A-Z a-z 0-9 . _ -`: what a unit's topic may name, and all a vehicle id may be.
+    @inline(__always)
+    public static func isValidVehicleID<C: Collection<UInt8>>(_ bytes: C) -> Bool {
+        (1...maxVehicleIDLength).contains(bytes.count) && bytes.allSatisfy(isVehicleIDByte)
     }
 
     @inline(__always)

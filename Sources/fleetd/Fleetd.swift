@@ -11,7 +11,7 @@ struct Fleetd: AsyncParsableCommand {
         commandName: "fleetd",
         abstract: "Ingests vehicle telemetry from MQTT into PostgreSQL: nothing lost, nothing doubled.",
         version: fleetdVersion,
-        subcommands: [Run.self, Migrate.self, Events.self],
+        subcommands: [Run.self, Migrate.self, Events.self, ImportPurchases.self],
         defaultSubcommand: Run.self)
 }
 
