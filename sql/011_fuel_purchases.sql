@@ -34,6 +34,7 @@ CREATE TRIGGER fuel_purchases_touch BEFORE UPDATE ON fuel_purchases
     FOR EACH ROW WHEN (OLD IS DISTINCT FROM NEW) EXECUTE FUNCTION fleetd_touch_updated_at();
 
 COMMENT ON TABLE fuel_purchases IS 'Fuel card purchases as the provider reports them (fleetd import-purchases FILE.csv, or INSERT naming vehicle_id, purchased_at, volume_l and any of the rest).';
+COMMENT ON COLUMN fuel_purchases.id IS 'The purchase''s id in fleetd (fuel_purchase_checks.purchase_id).';
 COMMENT ON COLUMN fuel_purchases.vehicle_id IS 'The vehicle the card was used for: the id its unit publishes under.';
 COMMENT ON COLUMN fuel_purchases.purchased_at IS 'When the pump terminal stamped the sale (its clock may be off by minutes).';
 COMMENT ON COLUMN fuel_purchases.volume_l IS 'Litres paid for, as the pump measured them.';
@@ -57,6 +58,7 @@ CREATE TABLE fuel_purchase_checks (
     decided_at  timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE fuel_purchase_checks IS 'fleetd''s decision on each fuel purchase against the refuels it measured.';
+COMMENT ON COLUMN fuel_purchase_checks.purchase_id IS 'The fuel_purchases row decided.';
 COMMENT ON COLUMN fuel_purchase_checks.status IS 'matched; short (paid clearly more than reached the tank); no_refuel (no fill near that time); unverifiable (no fuel data around it).';
 COMMENT ON COLUMN fuel_purchase_checks.refuel_id IS 'The fuel_transactions row of the refuel it was matched to.';
 COMMENT ON COLUMN fuel_purchase_checks.dispensed_l IS 'Litres that reached the tank, as fleetd measured them.';

@@ -12,6 +12,10 @@ public struct Anomaly: Sendable, Equatable, Codable {
         case gpsJump = "gps_jump"
         case consumptionOutlier = "consumption_outlier"
         case clockSkew = "clock_skew"
+        /// A fuel card purchase clearly larger than the refuel it paid for.
+        case fuelPurchaseShort = "fuel_purchase_short"
+        /// A fuel card purchase without a refuel of its vehicle, or made away from it.
+        case fuelPurchaseNoRefuel = "fuel_purchase_no_refuel"
     }
 
     public enum Severity: String, Sendable, Codable {

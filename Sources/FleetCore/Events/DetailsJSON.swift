@@ -1,6 +1,9 @@
 extension Anomaly {
     /// `details` as a flat JSON object with sorted keys (stable bytes for identical events).
-    public var detailsJSON: String {
+    public var detailsJSON: String { Self.json(details) }
+
+    /// A flat JSON object with sorted keys.
+    public static func json(_ details: [String: DetailValue]) -> String {
         var out = "{"
         for (i, key) in details.keys.sorted().enumerated() {
             if i > 0 { out += "," }

@@ -44,10 +44,8 @@ public final class FleetMetrics: Sendable {
     let anomalies: [String: Counter]
     let maintenanceAlerts: [String: Counter]
 
-    public static let anomalyKinds = [
-        "fuel_drain", "fuel_out_of_range", "fuel_sensor_stuck", "fuel_dropout", "odometer_rollback",
-        "odometer_jump", "odometer_gps_mismatch", "gps_invalid", "gps_jump", "consumption_outlier", "clock_skew",
-    ]
+    /// Every anomaly kind has its series, so a new kind cannot be forgotten here.
+    public static let anomalyKinds = Anomaly.Kind.allCases.map(\.rawValue)
 
     public init(version: String) {
         let r = registry

@@ -19,6 +19,10 @@ public enum Daemon {
         let pipeline = Pipeline(spool: spool, settings: config.pipeline, metrics: metrics, logger: logger)
         let source = try MQTTSource(settings: config.mqtt, spool: spool, metrics: metrics, logger: logger)
         let highWater = UInt64(Double(spool.capacity) * config.spoolHighWater)
+        // Purchases are held against refuels: without detection there are none.
+        let reconciler = config.pipeline.detection ? PurchaseReconciler(
+            conninfo: config.pipeline.postgresURL, schema: config.pipeline.schema, statementTimeout: config.pipeline.statementTimeout,
+            metrics: metrics, logger: logger) { [pipeline] in pipeline.connectedOnce.load(ordering: .acquiring) } : nil
         let publisher = config.events.map { settings in
             EventPublisher(settings: settings, metrics: metrics, logger: logger) { [pipeline] in
                 pipeline.connectedOnce.load(ordering: .acquiring)
@@ -51,7 +55,7 @@ public enum Daemon {
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: admin),
-                .init(service: IngestService(source: source, pipeline: pipeline, publisher: publisher)),
+                .init(service: IngestService(source: source, pipeline: pipeline, publisher: publisher, reconciler: reconciler)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))

@@ -8,11 +8,13 @@ struct IngestService: Service {
     let source: MQTTSource
     let pipeline: Pipeline
     let publisher: EventPublisher?
+    let reconciler: PurchaseReconciler?
 
     func run() async throws {
         pipeline.start()
         source.start()
         publisher?.start()
+        reconciler?.start()
         try? await gracefulShutdown()
         source.stopIntake()
         pipeline.stop()
@@ -21,6 +23,11 @@ struct IngestService: Service {
             Thread { pipeline.waitUntilFinished(); done.resume() }.start()
         }
         source.finish()
+        if let reconciler {
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                Thread { reconciler.stop(); done.resume() }.start()
+            }
+        }
         if let publisher {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 Thread { publisher.stop(); done.resume() }.start()

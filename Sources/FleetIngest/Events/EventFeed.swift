@@ -32,12 +32,7 @@ public final class EventFeed {
 
     /// `statementTimeout` (unless the URL or role sets one): a reader inside fleetd must not hang on a lock.
     public init(conninfo: String, schema: String, statementTimeout: Duration = .zero) throws(PGError) {
-        db = try PGConnection(conninfo)
-        try db.exec("SET search_path TO \(PGConnection.quoteIdentifier(schema))")
-        let ms = IngestStateMachine.milliseconds(statementTimeout)
-        if ms > 0, try db.exec("SHOW statement_timeout").string(0, 0) == "0" {
-            try db.exec("SET statement_timeout = \(ms)")
-        }
+        db = try PGConnection.session(conninfo, schema: schema, statementTimeout: statementTimeout)
     }
 
     /// Where a reader starts: the latest few events, after a feed position, or at a time.

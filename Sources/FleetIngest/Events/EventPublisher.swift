@@ -1,4 +1,3 @@
-import Atomics
 import FleetCore
 import Foundation
 import Logging
@@ -41,8 +40,7 @@ public final class EventPublisher: @unchecked Sendable {
     private let logger: Logger
     /// True once PostgreSQL holds fleetd's tables (the pipeline migrated them).
     private let ready: @Sendable () -> Bool
-    private let stopRequested = ManagedAtomic<Bool>(false)
-    private let done = DispatchSemaphore(value: 0)
+    private let worker = WorkerThread()
 
     public init(settings: Settings, metrics: FleetMetrics, logger: Logger, ready: @escaping @Sendable () -> Bool) {
         self.settings = settings
@@ -51,23 +49,12 @@ public final class EventPublisher: @unchecked Sendable {
         self.ready = ready
     }
 
-    public func start() {
-        let thread = Thread { [self] in
-            run()
-            done.signal()
-        }
-        thread.name = "fleetd-events"
-        thread.start()
-    }
+    public func start() { worker.start("fleetd-events") { [self] in run() } }
 
     /// Publishes what has committed (up to the shutdown timeout), stores the cursor, and returns.
-    public func stop() {
-        stopRequested.store(true, ordering: .releasing)
-        done.wait()
-        done.signal()
-    }
+    public func stop() { worker.stop() }
 
-    private var stopping: Bool { stopRequested.load(ordering: .acquiring) }
+    private var stopping: Bool { worker.stopping }
 
     /// One connection to each side and what is in flight between them.
     private struct Session {
@@ -99,7 +86,7 @@ public final class EventPublisher: @unchecked Sendable {
     }
 
     private func run() {
-        while !ready() && !stopping { usleep(100_000) }
+        while !ready() && !worker.pause(.milliseconds(100)) {}
         var session: Session?
         var standbyLogged = false
         var stopBy: ContinuousClock.Instant?
@@ -112,7 +99,9 @@ public final class EventPublisher: @unchecked Sendable {
             }
             if let stopBy, now >= stopBy { break }
             guard now >= retryAt else {
-                usleep(UInt32(min(100_000, max(1_000, (retryAt - now) / .microseconds(1)))))
+                // Stopping while in trouble: the next start publishes from the cursor.
+                if stopping { break }
+                worker.pause(retryAt - now)
                 continue
             }
             do {

@@ -42,15 +42,8 @@ final class PostgresSink {
 
     /// Connects, selects the schema and prepares the per-session staging tables.
     init(conninfo: String, schema: String, statementTimeout: Duration = .zero) throws(PGError) {
-        db = try PGConnection(conninfo)
-        // A statement_timeout from the connection string (options=-c …) or the role wins.
-        let ms = IngestStateMachine.milliseconds(statementTimeout)
-        if ms > 0, try db.exec("SHOW statement_timeout").string(0, 0) == "0" {
-            try db.exec("SET statement_timeout = \(ms)")
-        }
-        let quoted = PGConnection.quoteIdentifier(schema)
+        db = try PGConnection.session(conninfo, schema: schema, statementTimeout: statementTimeout)
         try db.exec("""
-            SET search_path TO \(quoted);
             SET synchronous_commit TO on;
             CREATE TEMP TABLE fleetd_stage_readings (LIKE readings) ON COMMIT DELETE ROWS;
             CREATE TEMP TABLE fleetd_stage_fuel ON COMMIT DELETE ROWS AS
