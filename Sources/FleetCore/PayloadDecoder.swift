@@ -1,4 +1,4 @@
-/// Decodes the contract's payloads (one reading object or an array of them) for one topic.
+/// Decodes the units' payloads (README, Reference) (one reading object or an array of them) for one topic.
 ///
 /// A structural fault of the whole message rejects it whole; a fault inside one reading of an
 /// array rejects only that reading. Impossible values are dropped and reported, not rejected.

@@ -2,7 +2,7 @@
 /// from its reading and reported as an `ImpossibleValue`, never rejected.
 enum PhysicalBounds {
     static let fuelL = 0.0...100_000.0
-    /// Percent of tank; the contract tolerates 5 % above full.
+    /// Percent of tank; 5 % above full is tolerated.
     static let fuelPct = 0.0...105.0
     static let odometerKm = 0.0...10_000_000.0
     static let lat = -90.0...90.0

@@ -204,7 +204,7 @@ struct ReadingParser {
     }
 }
 
-/// The contract's reading fields, matched on raw bytes without allocating.
+/// The reading fields (README, Reference: Topics and payloads), matched on raw bytes without allocating.
 enum FieldName: String {
     case ts, seq
     case fuelL = "fuel_l"

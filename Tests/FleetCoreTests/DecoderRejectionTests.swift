@@ -1,7 +1,7 @@
 import FleetCore
 import Testing
 
-/// Every rejection reason of the contract, with the detail a person needs.
+/// Every rejection reason README lists, with the detail a person needs.
 @Suite struct DecoderRejectionTests {
     let decoder = PayloadDecoder()
 

@@ -3,7 +3,7 @@ import FleetSim
 import Foundation
 import Testing
 
-/// `fuel_out_of_range`: the contract's bounds (0 to capacity + 5 %), one flag per incident,
+/// `fuel_out_of_range`: README's bounds (0 to capacity + 5 %), one flag per incident,
 /// including levels the decoder already dropped.
 @Suite struct FuelRangeWatchTests {
     static let t0: Int64 = 1_700_000_000_000

@@ -180,7 +180,7 @@ import Testing
         }
     }
 
-    /// The thresholds as the contract states them, written out independently of the book.
+    /// The thresholds as README states them, written out independently of the book.
     struct Thresholds {
         var key: Int64
         var soonKm: Double?, dueKm: Double?, soonMs: Int64?, dueMs: Int64?, dueHours: Double?

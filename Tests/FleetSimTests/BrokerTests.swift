@@ -26,7 +26,7 @@ extension PrivateBroker {
         let expected = SimRun(config).messages
         let sub = try broker.subscribe(count: expected.count)
         var sim = FleetSimulation(config: config)
-        let publisher = try MQTTPublisher(url: MQTTURL(host: "127.0.0.1", port: broker.port), clientID: "sim-test", qos: 1)
+        let publisher = try MQTTPublisher(settings: MQTTSettings(port: Int(broker.port), clientID: "sim-test"), qos: 1)
         let stats = try ScenarioRunner(config: config, speed: 0).run(publisher: publisher, sim: &sim)
         #expect(stats.messages == expected.count && stats.acknowledged == expected.count)
         let out = (sub.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile()
@@ -43,7 +43,7 @@ extension PrivateBroker {
         let broker = try PrivateBroker()
         for qos in [0, 1] {
             var c = LoadConfig()
-            c.url = MQTTURL(host: "127.0.0.1", port: broker.port)
+            c.broker = MQTTSettings(port: Int(broker.port), clientID: "sim")
             c.vehicles = 50
             c.count = 5_000
             c.qos = qos
@@ -59,7 +59,7 @@ extension PrivateBroker {
     @Test(.enabled(if: PrivateBroker.available)) func loadHonoursRateAndDuration() throws {
         let broker = try PrivateBroker()
         var c = LoadConfig()
-        c.url = MQTTURL(host: "127.0.0.1", port: broker.port)
+        c.broker = MQTTSettings(port: Int(broker.port), clientID: "sim")
         c.rate = 2_000
         c.durationSeconds = 1
         let r = LoadGenerator.run(c)
@@ -70,7 +70,7 @@ extension PrivateBroker {
     @Test func unreachableBrokerIsAnErrorNotAHang() {
         let start = Date()
         #expect(throws: MQTTError.self) {
-            _ = try MQTTPublisher(url: MQTTURL(host: "127.0.0.1", port: 1), clientID: "x", qos: 1, connectTimeout: 1)
+            _ = try MQTTPublisher(settings: MQTTSettings(port: 1, clientID: "x"), qos: 1, connectTimeout: 1)
         }
         #expect(Date().timeIntervalSince(start) < 5)
     }

@@ -47,7 +47,7 @@ import Testing
         #expect(String(decoding: b, as: UTF8.self) == "-1767225600123")
     }
 
-    @Test func samplesDecodeAsContractPayloads() {
+    @Test func samplesDecodeAsUnitPayloads() {
         var s = SensorSample(ts: 1_767_225_601_916, seq: 42)
         s.fuelL = 68.3; s.odometerKm = 105_524.91; s.lat = 52.505212; s.lon = -0.000123
         s.speedKmh = 47.3; s.headingDeg = 271; s.ignition = false; s.engineHours = 3862.39

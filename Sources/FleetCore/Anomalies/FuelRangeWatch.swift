@@ -3,7 +3,7 @@
 /// An incident is a run of impossible levels; it ends at the next plausible level, so a probe
 /// that reads 120 % for an hour is one flag, not thousands.
 public struct FuelRangeWatch: Sendable, Equatable, Codable {
-    /// The contract tolerates 5 % above full: probes read high when fuel is warm or sloshing.
+    /// 5 % above full is tolerated (README, Detection): probes read high when fuel is warm or sloshing.
     public static let capacityTolerance = 1.05
     public static let maxPct = 105.0
 

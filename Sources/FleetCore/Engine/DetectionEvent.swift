@@ -6,7 +6,7 @@ public enum DetectionEvent: Sendable, Equatable {
 }
 
 extension DetectionEvent {
-    /// A fuel detector's finding as contract rows: every drain is also a `fuel_drain` anomaly.
+    /// A fuel detector's finding as the rows of its tables: every drain is also a `fuel_drain` anomaly.
     static func from(_ e: FuelEvent, into out: inout [DetectionEvent]) {
         switch e {
         case .transaction(let tx):
@@ -44,7 +44,7 @@ extension Anomaly {
                   value: tx.levelAfterL, expected: tx.levelBeforeL, details: details)
     }
 
-    /// A fuel-sensor flag as a contract row.
+    /// A fuel-sensor flag as an anomalies row.
     init(_ a: FuelAnomaly) {
         var details: [String: DetailValue] = [
             "duration_minutes": .number(Double(a.durationMs) / 60_000), "readings": .number(Double(a.readings)),

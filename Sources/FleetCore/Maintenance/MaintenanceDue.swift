@@ -29,7 +29,7 @@ struct MaintenanceDue: Sendable, Equatable {
             dueMs = due
             if let n = plan.noticeDays, n > 0 { soonMs = due - Int64(n) * Self.dayMs }
         }
-        // The contract has no engine-hour notice: engine hours only make a service overdue.
+        // maintenance_plans has no engine-hour notice: engine hours only make a service overdue.
         if let h = plan.intervalEngineHours, let b = baseHours { dueEngineHours = b + h }
     }
 

@@ -43,8 +43,11 @@ public enum PurchaseCheck {
         public var fuelAfterMs: Int64?
         /// The vehicle's latest fuel reading: has what follows the purchase arrived?
         public var latestFuelMs: Int64?
-        /// The vehicle's GPS fix nearest the purchase time.
-        public var position: Fix?
+        /// The vehicle's GPS fixes within `Limits.fixWithinMs` of the purchase time.
+        public var fixes: [Fix] = []
+        /// fleetd flagged the vehicle's fuel probe (stuck, dropping out, out of range) from 6 h before
+        /// to 2 h after the purchase: readings there may hide a fill, so no fill is no proof.
+        public var probeFaulty = false
         public var nowMs: Int64
 
         public init(purchase: FuelPurchase, nowMs: Int64) {
@@ -81,7 +84,9 @@ public enum PurchaseCheck {
         public var horizonMs: Int64 = 48 * 3_600_000
         /// Readings around the purchase at most this far from it, or the gap could hide a fill.
         public var maxGapMs: Int64 = 30 * 60_000
-        /// A GPS fix at most this far in time from the sale says where the vehicle was.
+        /// Where the vehicle was around the sale: its fixes this far either side. The terminal's clock
+        /// is minutes off and the vehicle leaves after paying, so it counts as at the station when
+        /// any of them is, and as elsewhere only when none is.
         public var fixWithinMs: Int64 = 15 * 60_000
         /// Station coordinates in card exports are the address's; forecourts and geocoding are
         /// off by a few hundred metres, a fix by tens.
@@ -98,10 +103,8 @@ public enum PurchaseCheck {
 
     public static func decide(_ e: Evidence, _ l: Limits = Limits()) -> Decision {
         let t = e.purchase.purchasedAtMs
-        if let lat = e.purchase.lat, let lon = e.purchase.lon, let fix = e.position, abs(fix.ms - t) <= l.fixWithinMs {
-            let km = PositionWatch.distanceKm(.init(ts: fix.ms, lat: fix.lat, lon: fix.lon), .init(ts: t, lat: lat, lon: lon))
-            if km > l.stationRadiusKm { return .elsewhere(distanceKm: km) }
-        }
+        let stationKm = nearestApproachKm(e, l)
+        if let km = stationKm, km > l.stationRadiusKm { return .elsewhere(distanceKm: km) }
         let settled = (e.latestFuelMs ?? Int64.min) >= t + l.settleMs || e.nowMs >= t + l.horizonMs
         guard settled else { return .wait }
         let near = e.refuels.filter { t >= $0.startedAtMs - l.beforeStartMs && t <= $0.endedAtMs + l.afterEndMs }
@@ -115,14 +118,39 @@ public enum PurchaseCheck {
             let confidence = 1 - Double.erfc(missing / sigma / 2.0.squareRoot()) / 2
             return .short(refuelID: r.id, dispensedL: r.volumeL, missingL: missing, toleranceL: tolerance, confidence: confidence)
         }
-        guard let before = e.fuelBeforeMs, let after = e.fuelAfterMs, t - before <= l.maxGapMs, after - t <= l.maxGapMs else {
+        guard let before = e.fuelBeforeMs, let after = e.fuelAfterMs, t - before <= l.maxGapMs, after - t <= l.maxGapMs, !e.probeFaulty else {
             return .unverifiable
         }
-        var km: Double?
-        if let lat = e.purchase.lat, let lon = e.purchase.lon, let fix = e.position {
-            km = PositionWatch.distanceKm(.init(ts: fix.ms, lat: fix.lat, lon: fix.lon), .init(ts: t, lat: lat, lon: lon))
-        }
-        return .noRefuel(distanceKm: km)
+        return .noRefuel(distanceKm: stationKm)
+    }
+
+    /// How close the vehicle came to the station within the fixes' window; nil without a station
+    /// position or a fix.
+    static func nearestApproachKm(_ e: Evidence, _ l: Limits) -> Double? {
+        guard let lat = e.purchase.lat, let lon = e.purchase.lon else { return nil }
+        let t = e.purchase.purchasedAtMs
+        let station = PositionWatch.Fix(ts: t, lat: lat, lon: lon)
+        return e.fixes.filter { abs($0.ms - t) <= l.fixWithinMs }
+            .map { PositionWatch.distanceKm(.init(ts: $0.ms, lat: $0.lat, lon: $0.lon), station) }.min()
+    }
+
+    /// Anomaly kinds that say the probe's readings around a time do not show the tank.
+    public static let probeFaults: [Anomaly.Kind] = [.fuelSensorStuck, .fuelDropout, .fuelOutOfRange]
+    /// How far around a purchase such a flag counts: a stuck probe is flagged hours into its fault.
+    public static let probeFaultBeforeMs: Int64 = 6 * 3_600_000
+    public static let probeFaultAfterMs: Int64 = 2 * 3_600_000
+
+    /// σ of one level reading from consecutive readings of a calm tank: the median absolute
+    /// difference of neighbours over 0.954 (its value for Gaussian noise). Differences ignore the slow
+    /// trend, the median ignores the slosh of a vehicle pulling away; the standard deviation of the
+    /// same readings took both for noise and widened tolerances until shortfalls passed. nil for
+    /// fewer than three readings.
+    public static func levelSigma(_ levels: [Double]) -> Double? {
+        guard levels.count >= 3 else { return nil }
+        let diffs = zip(levels.dropFirst(), levels).map { abs($0 - $1) }.sorted()
+        let n = diffs.count
+        let median = n % 2 == 1 ? diffs[n / 2] : (diffs[n / 2 - 1] + diffs[n / 2]) / 2
+        return median / 0.954
     }
 
     /// How far `t` lies outside the refuel's interval (0 inside).

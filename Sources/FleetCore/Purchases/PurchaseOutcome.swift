@@ -12,7 +12,8 @@ public struct PurchaseOutcome: Sendable, Equatable {
     public init?(_ d: PurchaseCheck.Decision, _ e: PurchaseCheck.Evidence) {
         let p = e.purchase
         details = ["purchased_l": .number(p.volumeL)]
-        if let fix = e.position {
+        let t = p.purchasedAtMs
+        if let fix = e.fixes.min(by: { abs($0.ms - t) < abs($1.ms - t) }) {
             details["vehicle_lat"] = .number(fix.lat)
             details["vehicle_lon"] = .number(fix.lon)
             details["vehicle_fix_at"] = .text(Timestamp.formatRFC3339(ms: fix.ms))

@@ -72,16 +72,15 @@ public final class EventPublisher: @unchecked Sendable {
     // The publisher thread's own.
     private var backoff = Backoff(initial: .seconds(1), maximum: .seconds(30))
     private var retryAt = ContinuousClock.now
-    private var lastProblem: (text: String, at: ContinuousClock.Instant)?
+    private var troubleLog = LogThrottle()
 
     /// Waits before the next try and says why, the same trouble once a minute rather than once a retry.
     private func trouble(_ text: String, _ metadata: Logger.Metadata = [:], atLeast minimum: Duration = .zero) {
         let now = ContinuousClock.now
         let delay = max(backoff.next(), minimum)
         retryAt = now + delay
-        if lastProblem?.text != text || now - lastProblem!.at > .seconds(60) {
+        if troubleLog.allows(text, now: now) {
             logger.error("\(text)", metadata: metadata.merging(["retry_in": "\(delay)"]) { a, _ in a })
-            lastProblem = (text, now)
         }
     }
 
@@ -135,7 +134,7 @@ public final class EventPublisher: @unchecked Sendable {
                 // Trouble is over once events go through again (or none wait): not merely on reconnecting.
                 if session!.window.cursor > before || (!session!.unread && session!.window.inFlight == 0) {
                     backoff.reset()
-                    lastProblem = nil
+                    troubleLog.reset()
                 }
             } catch let error as PGError {
                 if let s = session { finish(s, storing: false) }

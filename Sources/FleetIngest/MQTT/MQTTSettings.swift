@@ -39,6 +39,12 @@ public struct MQTTSettings: Sendable {
         self.topics = topics
     }
 
+    /// From `mqtt://[user@]host[:port]` or `mqtts://…`, the rest defaulted; nil when `url` is neither.
+    public init?(url: String, clientID: String) {
+        guard let b = Self.parseURL(url) else { return nil }
+        self.init(host: b.host, port: b.port, tls: b.tls, clientID: clientID, username: b.username)
+    }
+
     /// Parses `mqtt://host[:port]` or `mqtts://host[:port]` (user info is taken as the username).
     public static func parseURL(_ url: String) -> (host: String, port: Int, tls: Bool, username: String?)? {
         let tls: Bool

@@ -25,7 +25,7 @@ public final class MQTTSource: @unchecked Sendable {
     /// When the broker connection was lost (libmosquitto's thread only), to log the outage.
     private var disconnectedAt: ContinuousClock.Instant?
     /// libmosquitto's own error lines (TLS failures among them), each logged once a minute.
-    private let libraryErrors = Mutex<[String: ContinuousClock.Instant]>([:])
+    private let libraryErrors = Mutex(LogThrottle())
 
     public init(settings: MQTTSettings, spool: Spool, metrics: FleetMetrics, logger: Logger) throws {
         _ = Self.libraryInit
@@ -191,14 +191,7 @@ public final class MQTTSource: @unchecked Sendable {
     }
 
     private func libraryLogged(_ text: String) {
-        let now = ContinuousClock.now
-        let due = libraryErrors.withLock { seen in
-            if let last = seen[text], now - last < .seconds(60) { return false }
-            if seen.count > 100 { seen.removeAll() }
-            seen[text] = now
-            return true
-        }
-        if due { logger.error("libmosquitto: \(text)", metadata: ["broker": "\(settings.host):\(settings.port)"]) }
+        if libraryErrors.withLock({ $0.allows(text) }) { logger.error("libmosquitto: \(text)", metadata: ["broker": "\(settings.host):\(settings.port)"]) }
     }
 
     private func didReceive(_ message: mosquitto_message) {

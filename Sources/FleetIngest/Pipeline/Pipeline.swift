@@ -21,8 +21,7 @@ public final class Pipeline: @unchecked Sendable {
     private let finished = ManagedAtomic<Bool>(false)
     private let doneSemaphore = DispatchSemaphore(value: 0)
     // Pipeline-thread only.
-    private var lastLoggedError: String?
-    private var lastLoggedAt: ContinuousClock.Instant?
+    private var failureLog = LogThrottle()
     /// Operators' rows skipped at the last load: each is logged and counted when it first appears.
     private var invalidRows = Set<InvalidOperatorRow>()
 
@@ -170,7 +169,7 @@ public final class Pipeline: @unchecked Sendable {
                 record(commit, vehicles: &vehicles)
                 if let outage = commit.outage {
                     logger.notice("PostgreSQL writes resumed", metadata: ["outage_seconds": "\(Self.seconds(outage))"])
-                    lastLoggedError = nil
+                    failureLog.reset()
                 }
                 housekeeping()
                 action = machine.next(at: .now())
@@ -363,15 +362,12 @@ public final class Pipeline: @unchecked Sendable {
         metrics.postgresErrors.increment()
         metrics.postgresConnected.set(to: 0)
         health.withLock { $0 = $0.after(error, nowNanos: WallClock.nowNanos()) }
-        // One line per distinct error, repeated once a minute while it lasts: enough at 3 a.m.
         let message = error.description
-        if message != lastLoggedError || lastLoggedAt.map({ now - $0 > .seconds(60) }) ?? true {
+        if failureLog.allows(message, now: now) {
             let what = error.connectionLost ? "PostgreSQL unavailable" : "PostgreSQL refused the batch"
             logger.error("\(what); readings stay in the spool, retrying", metadata: [
                 "error": "\(message)", "unreleased_bytes": "\(spool.usedBytes)",
             ])
-            lastLoggedError = message
-            lastLoggedAt = now
         }
     }
 

@@ -39,18 +39,17 @@ public final class PurchaseReconciler: @unchecked Sendable {
     private func run() {
         while !ready() && !worker.pause(.milliseconds(100)) {}
         var db: PGConnection?
-        var lastError: String?
+        var failureLog = LogThrottle()
         while !stopping {
             do {
                 if db == nil { db = try connect() }
                 let decided = try round(db!)
                 if decided > 0 { logger.info("fuel purchases decided", metadata: ["count": "\(decided)"]) }
-                lastError = nil
+                failureLog.reset()
             } catch {
                 db = nil
-                if lastError != "\(error)" {
+                if failureLog.allows("\(error)") {
                     logger.error("fuel purchase checks failed; retrying in a minute", metadata: ["error": "\(error)"])
-                    lastError = "\(error)"
                 }
             }
             worker.pause(.seconds(60))
@@ -105,8 +104,8 @@ public final class PurchaseReconciler: @unchecked Sendable {
         let params = [p.vehicleID, String(p.purchasedAtMs), String(purchaseID)]
         let refuels = try db.exec("""
             SELECT t.id, \(epoch("t.started_at")), \(epoch("t.ended_at")), t.volume_l,
-                   (SELECT stddev_samp(r.fuel_l) FROM readings r WHERE r.vehicle_id = t.vehicle_id AND r.fuel_l IS NOT NULL
-                      AND r.ts > t.ended_at AND r.ts <= t.ended_at + interval '20 minutes')
+                   (SELECT array_agg(r.fuel_l ORDER BY r.ts)::text FROM readings r WHERE r.vehicle_id = t.vehicle_id AND r.fuel_l IS NOT NULL
+                      AND r.ts > t.ended_at AND r.ts <= t.ended_at + interval '10 minutes')
             FROM fuel_transactions t
             WHERE t.vehicle_id = $1 AND t.kind = 'refuel'
               AND t.started_at <= \(at) + make_interval(secs => \(limits.beforeStartMs / 1000))
@@ -116,23 +115,29 @@ public final class PurchaseReconciler: @unchecked Sendable {
         for i in 0..<refuels.rowCount {
             guard let id = refuels.int(i, 0), let s = refuels.int(i, 1), let end = refuels.int(i, 2), let v = refuels.double(i, 3) else { continue }
             // Few readings after the fill: the probe's typical scatter stands in.
-            e.refuels.append(.init(id: id, startedAtMs: s, endedAtMs: end, volumeL: v, levelSigmaL: refuels.double(i, 4) ?? 1))
+            let levels = (refuels.string(i, 4) ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "{}")).split(separator: ",").compactMap { Double($0) }
+            e.refuels.append(.init(id: id, startedAtMs: s, endedAtMs: end, volumeL: v, levelSigmaL: PurchaseCheck.levelSigma(levels) ?? 1))
         }
         let around = try db.exec("""
             SELECT (SELECT \(epoch("max(ts)")) FROM readings WHERE vehicle_id = $1 AND fuel_l IS NOT NULL AND ts <= \(at) AND ts > \(at) - interval '1 day'),
                    (SELECT \(epoch("min(ts)")) FROM readings WHERE vehicle_id = $1 AND fuel_l IS NOT NULL AND ts >= \(at) AND ts < \(at) + interval '1 day'),
-                   (SELECT \(epoch("fuel_at")) FROM vehicle_status WHERE vehicle_id = $1)
-            """, Array(params.prefix(2)))
+                   (SELECT \(epoch("fuel_at")) FROM vehicle_status WHERE vehicle_id = $1),
+                   EXISTS (SELECT 1 FROM anomalies WHERE vehicle_id = $1 AND kind = ANY($3::text[])
+                           AND ts BETWEEN \(at) - make_interval(secs => \(PurchaseCheck.probeFaultBeforeMs / 1000))
+                                      AND \(at) + make_interval(secs => \(PurchaseCheck.probeFaultAfterMs / 1000)))
+            """, Array(params.prefix(2)) + ["{" + PurchaseCheck.probeFaults.map(\.rawValue).joined(separator: ",") + "}"])
         e.fuelBeforeMs = around.int(0, 0)
         e.fuelAfterMs = around.int(0, 1)
         e.latestFuelMs = around.int(0, 2)
-        let fix = try db.exec("""
+        e.probeFaulty = around.string(0, 3) == "t"
+        let window = "make_interval(secs => \(limits.fixWithinMs / 1000))"
+        let fixes = try db.exec("""
             SELECT \(epoch("ts")), lat, lon FROM readings
-            WHERE vehicle_id = $1 AND lat IS NOT NULL AND ts BETWEEN \(at) - interval '15 minutes' AND \(at) + interval '15 minutes'
-            ORDER BY abs(extract(epoch FROM ts - \(at))) LIMIT 1
+            WHERE vehicle_id = $1 AND lat IS NOT NULL AND ts BETWEEN \(at) - \(window) AND \(at) + \(window)
+            ORDER BY ts LIMIT 2000
             """, Array(params.prefix(2)))
-        if fix.rowCount == 1, let ms = fix.int(0, 0), let lat = fix.double(0, 1), let lon = fix.double(0, 2) {
-            e.position = PurchaseCheck.Fix(ms: ms, lat: lat, lon: lon)
+        for i in 0..<fixes.rowCount {
+            if let ms = fixes.int(i, 0), let lat = fixes.double(i, 1), let lon = fixes.double(i, 2) { e.fixes.append(PurchaseCheck.Fix(ms: ms, lat: lat, lon: lon)) }
         }
         return e
     }

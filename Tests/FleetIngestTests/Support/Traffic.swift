@@ -2,7 +2,7 @@ import FleetIngest
 import FleetSim
 import Foundation
 
-/// Test traffic: contract payloads for a few vehicles, published at QoS 1 with many in flight.
+/// Test traffic: units' payloads (README, Reference) for a few vehicles, published at QoS 1 with many in flight.
 struct Traffic {
     struct Message {
         var topic: String
@@ -21,8 +21,8 @@ struct Traffic {
     }
 
     static func publish(_ messages: some Sequence<Message>, qos: Int = 1) throws {
-        let publisher = try MQTTPublisher(url: MQTTURL(host: "127.0.0.1", port: Int32(TestStack.mqttPort!)),
-                                          clientID: "test-pub-\(UUID().uuidString.prefix(6))", qos: qos, maxInflight: 500)
+        let publisher = try MQTTPublisher(settings: MQTTSettings(port: TestStack.mqttPort!, clientID: "test-pub-\(UUID().uuidString.prefix(6))"),
+                                          qos: qos, maxInflight: 500)
         for m in messages { try publisher.publish(topic: m.topic, payload: m.payload) }
         guard publisher.drain(timeout: 60) else { throw TestFailure("publisher did not drain") }
     }
@@ -35,8 +35,8 @@ struct Traffic {
         let end = ContinuousClock.now + .seconds(seconds)
         var next = 0, connections = 0
         while ContinuousClock.now < end {
-            guard let publisher = try? MQTTPublisher(url: MQTTURL(host: "127.0.0.1", port: Int32(TestStack.mqttPort!)),
-                                                     clientID: "test-unit-\(UUID().uuidString.prefix(6))", qos: 1, maxInflight: inflight) else {
+            guard let publisher = try? MQTTPublisher(settings: MQTTSettings(port: TestStack.mqttPort!, clientID: "test-unit-\(UUID().uuidString.prefix(6))"),
+                                                     qos: 1, maxInflight: inflight) else {
                 usleep(200_000)
                 continue
             }

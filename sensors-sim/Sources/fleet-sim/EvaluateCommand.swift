@@ -40,6 +40,8 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Run every case of the evaluation matrix (the scenarios above plus noisier variants) for each of --seeds, print README's table, judge each case and the pooled counts by the bar; exit 1 if any falls short.")
     var matrix = false
     @Option(help: "With --matrix: comma-separated seeds.") var seeds: String = "1"
+    @Flag(help: "Also make up fuel card purchases from the truth (honest, short by 10–40 %, card used away from the vehicle, cash fills without one) and score fleetd's purchase checks next to the naive rule.")
+    var purchases = false
 
     func validate() throws {
         guard PhysicsModel(rawValue: physics) != nil else {
@@ -74,7 +76,8 @@ struct EvaluateCommand: ParsableCommand {
         var first: InProcessEvaluation?
         for arrival in paces! {
             let e = InProcessEvaluation(label: "\(name) seed \(seed), \(vehicles) vehicles × \(days) d, received \(arrival)", config: config,
-                                        windowMs: Int64(reorderWindow * 1000), pace: arrival, trace: Set(trace.map { [$0] } ?? []))
+                                        windowMs: Int64(reorderWindow * 1000), pace: arrival, trace: Set(trace.map { [$0] } ?? []),
+                                        purchases: purchases)
             report(e)
             if let plot, first == nil { try writePlots(e, config: config, arrival: arrival, into: plot) }
             if let first {
@@ -89,6 +92,7 @@ struct EvaluateCommand: ParsableCommand {
     func report(_ e: InProcessEvaluation) {
         print("\(e.label), noise ×\(noiseScale): \(e.readings) readings, largest fuel detector state ≈ \(e.maxStateBytes) B")
         print(e.report.table())
+        if let p = e.purchases { print(p.table + "\n") }
         let listed = e.misses()
         if !listed.isEmpty {
             print("fleetd's false (FP) and missed (FN) events:")

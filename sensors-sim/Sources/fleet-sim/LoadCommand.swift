@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetIngest
 import FleetSim
 import Foundation
 
@@ -21,7 +22,7 @@ struct LoadCommand: ParsableCommand {
     @Flag(help: "Print the result as JSON.") var json = false
 
     func validate() throws {
-        guard MQTTURL(mqttUrl) != nil else { throw ValidationError("--mqtt-url must look like mqtt://host:port") }
+        guard MQTTSettings(url: mqttUrl, clientID: "fleet-sim") != nil else { throw ValidationError("--mqtt-url must look like mqtt://host:port") }
         guard qos == 0 || qos == 1 else { throw ValidationError("--qos must be 0 or 1") }
         guard (1...1_000_000).contains(vehicles) else { throw ValidationError("--vehicles must be 1…1000000") }
         guard (1...1000).contains(batch) else { throw ValidationError("--batch must be 1…1000") }
@@ -33,7 +34,7 @@ struct LoadCommand: ParsableCommand {
 
     func run() throws {
         var c = LoadConfig()
-        c.url = MQTTURL(mqttUrl)!
+        c.broker = MQTTSettings(url: mqttUrl, clientID: c.clientIDPrefix)!
         c.vehicles = vehicles
         c.rate = rate
         c.durationSeconds = duration

@@ -42,7 +42,7 @@ struct ScenarioCommand: ParsableCommand {
         guard qos == 0 || qos == 1 else { throw ValidationError("--qos must be 0 or 1") }
         guard speed >= 0 else { throw ValidationError("--speed must be ≥ 0") }
         if let start, RFC3339.parse(start) == nil { throw ValidationError("--start must be RFC 3339, e.g. 2026-01-01T00:00:00Z") }
-        guard MQTTURL(mqttUrl) != nil else { throw ValidationError("--mqtt-url must look like mqtt://host:port") }
+        guard MQTTSettings(url: mqttUrl, clientID: "fleet-sim") != nil else { throw ValidationError("--mqtt-url must look like mqtt://host:port") }
     }
 
     func run() throws {
@@ -66,7 +66,7 @@ struct ScenarioCommand: ParsableCommand {
         }
         var publisher: MQTTPublisher?
         if !dryRun {
-            publisher = try MQTTPublisher(url: MQTTURL(mqttUrl)!, clientID: "fleet-sim-\(name)-\(seed)", qos: qos, maxInflight: maxInflight)
+            publisher = try MQTTPublisher(settings: MQTTSettings(url: mqttUrl, clientID: "fleet-sim-\(name)-\(seed)")!, qos: qos, maxInflight: maxInflight)
         }
         log("scenario \(name) seed \(seed): \(vehicles) vehicles, \(days) days from \(RFC3339.format(config.startMs)), speed \(speed == 0 ? "max" : "\(speed)x")")
         var runner = ScenarioRunner(config: config, speed: speed)

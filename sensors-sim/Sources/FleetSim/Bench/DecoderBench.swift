@@ -2,7 +2,7 @@ import FleetCore
 import Foundation
 
 /// Measures the payload decoder on one core against Foundation's two JSON decoders doing the
-/// same job (parse, pick the contract's fields), on the same messages in the same run.
+/// same job (parse, pick the reading's fields), on the same messages in the same run.
 /// Why: the decoder is hand-written for speed; this is the measurement that justifies it.
 public enum DecoderBench {
     public struct Result: Sendable {
@@ -10,7 +10,7 @@ public enum DecoderBench {
         public var readingsPerSecond: Double
     }
 
-    /// Codable twin of a contract reading, for the JSONDecoder baseline.
+    /// Codable twin of a unit's reading, for the JSONDecoder baseline.
     struct CodableReading: Decodable {
         var ts: Int64
         var seq: Int64?

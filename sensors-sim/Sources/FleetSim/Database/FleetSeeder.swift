@@ -1,7 +1,7 @@
 import FleetIngest
 
 /// Seeds the operator inputs (`vehicles`, `maintenance_plans`, `service_records`)
-/// for a scenario, naming only contract columns. Re-running replaces the simulator's own rows.
+/// for a scenario, naming only the columns README documents for operators. Re-running replaces the simulator's own rows.
 public enum FleetSeeder {
     public static func seed(_ sim: FleetSimulation, into conn: PGConnection) throws(PGError) {
         let ids = sim.specs.map(\.id)

@@ -1,4 +1,4 @@
-/// What one sensor reports at one instant, before it becomes contract JSON.
+/// What one sensor reports at one instant, before it becomes a payload's JSON.
 public struct SensorSample: Sendable, Equatable {
     public var ts: Int64
     public var seq: Int64
@@ -17,7 +17,7 @@ public struct SensorSample: Sendable, Equatable {
         self.seq = seq
     }
 
-    /// Appends the contract's reading object (§2). Precision mirrors real units:
+    /// Appends the reading object (README, Reference: Topics and payloads). Precision mirrors real units:
     /// 0.001 L, 0.01 %, 10 m, ~0.1 m of latitude, 0.1 km/h, 1°, 0.01 h.
     public func appendJSON(to buf: inout [UInt8]) {
         buf.append(UInt8(ascii: "{"))

@@ -17,6 +17,8 @@ public struct InProcessEvaluation: Sendable {
     public var traced: [(reading: Reading, arrivalMs: Int64)] = []
     /// Each vehicle's tank, litres.
     public var tanks: [String: Double] = [:]
+    /// Fuel card purchases made up from the truth and decided as fleetd's reconciler does, when asked for.
+    public var purchases: PurchaseEvaluation?
 
     public var ours: ScoreReport { report.ours }
 
@@ -25,7 +27,8 @@ public struct InProcessEvaluation: Sendable {
     public var detectedEvents: [DetectedEvent] { events.compactMap(\.detected).filter { $0.kind != "fuel_drain" } }
     public var naive: ScoreReport { report.naive }
 
-    public init(label: String, config: ScenarioConfig, windowMs: Int64 = 10_000, pace: ArrivalPace = .live, trace: Set<String> = []) {
+    public init(label: String, config: ScenarioConfig, windowMs: Int64 = 10_000, pace: ArrivalPace = .live, trace: Set<String> = [],
+                purchases withPurchases: Bool = false) {
         self.label = label
         endMs = config.endMs
         var sim = FleetSimulation(config: config)
@@ -61,10 +64,12 @@ public struct InProcessEvaluation: Sendable {
         let order = Channel.allCases
         var naiveDetected: [DetectedEvent] = []
         var levels = 0
+        var tracks: [String: VehicleTrack] = [:]
         for (i, var rs) in perVehicle.enumerated() {
             let spec = sim.specs[i]
             readings += rs.count
             rs.sort { a, b in a.ts != b.ts ? a.ts < b.ts : order.firstIndex(of: a.channel)! < order.firstIndex(of: b.channel)! }
+            if withPurchases { tracks[spec.id] = VehicleTrack(rs, tankL: spec.tankL) }
             var naive = NaiveFuelDetector(vehicle: spec.id)
             for r in rs {
                 guard let l = r.fuelL ?? r.fuelPct.map({ $0 / 100 * spec.tankL }) else { continue }
@@ -75,6 +80,21 @@ public struct InProcessEvaluation: Sendable {
         let ourDetected = events.compactMap(\.detected).filter { $0.kind != "fuel_drain" }
         var options = Scorer.Options()
         options.runEndMs = config.endMs
+        if withPurchases {
+            var refuels: [String: [PurchaseCheck.Refuel]] = [:]
+            for case .transaction(let t) in events where t.kind == .refuel {
+                let sigma = tracks[t.vehicleID]?.levelSigma(after: t.endedAt) ?? 1
+                refuels[t.vehicleID, default: []].append(PurchaseCheck.Refuel(
+                    id: Int64(refuels.values.reduce(0) { $0 + $1.count } + 1), startedAtMs: t.startedAt, endedAtMs: t.endedAt,
+                    volumeL: t.volumeL, levelSigmaL: sigma))
+            }
+            let steps = Dictionary(grouping: naiveDetected.filter { $0.kind == "refuel" }, by: \.vehicle)
+            let fakes = PurchaseFaker.purchases(truth: truth, tracks: tracks, startMs: config.startMs, endMs: config.endMs, seed: config.seed)
+            var faults: [String: [Int64]] = [:]
+            for case .anomaly(let a) in events where PurchaseCheck.probeFaults.contains(a.kind) { faults[a.vehicleID, default: []].append(a.ts) }
+            purchases = PurchaseEvaluation(fakes: fakes, refuels: refuels, probeFaults: faults, steps: steps, tracks: tracks,
+                                           nowMs: config.endMs + 72 * 3_600_000)
+        }
         report = SideBySideReport(ours: Scorer.score(truth: truth, detected: ourDetected, options: options),
                                   naive: Scorer.score(truth: truth, detected: naiveDetected, options: options), naiveLevels: levels)
     }

@@ -1,6 +1,9 @@
+import FleetIngest
+
 /// Load mode settings. A run always ends: by count, by duration, or (neither given) after 10 s.
 public struct LoadConfig: Sendable {
-    public var url = MQTTURL(host: "127.0.0.1", port: 1883)
+    /// Where to publish (each connection's client id is made from `clientIDPrefix`).
+    public var broker = MQTTSettings(clientID: "fleet-sim")
     public var vehicles = 1000
     /// Target readings per second over all connections; nil = as fast as possible.
     public var rate: Double?

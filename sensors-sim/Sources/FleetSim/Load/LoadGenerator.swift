@@ -42,7 +42,9 @@ public enum LoadGenerator {
         var result = Result()
         let publisher: MQTTPublisher
         do {
-            publisher = try MQTTPublisher(url: config.url, clientID: "\(config.clientIDPrefix)-\(k)", qos: config.qos, maxInflight: config.maxInflight)
+            var broker = config.broker
+            broker.clientID = "\(config.clientIDPrefix)-\(k)"
+            publisher = try MQTTPublisher(settings: broker, qos: config.qos, maxInflight: config.maxInflight)
         } catch {
             result.errors.append(error.description)
             return result

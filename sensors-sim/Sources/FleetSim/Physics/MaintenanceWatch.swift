@@ -1,7 +1,7 @@
 /// Watches one vehicle's true counters against one plan and records when each level falls due.
 ///
 /// A level is due on whichever trigger crosses first, once per interval. Engine hours have no
-/// notice column in the contract, so they only trigger `overdue`.
+/// notice column in maintenance_plans, so they only trigger `overdue`.
 struct MaintenanceWatch {
     var service: String
     var soonKm: Double?, dueKm: Double?

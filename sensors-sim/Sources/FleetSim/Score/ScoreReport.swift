@@ -18,7 +18,7 @@ public struct KindScore: Sendable, Codable, Equatable {
     public var volumeMAPE: Double?
     public var volumePairs: Int?
     /// Recall over true events that do not overlap a store-and-forward outage of their vehicle
-    /// (fleetd stores late readings but, by contract, does not feed them to detectors).
+    /// (fleetd stores late readings but does not feed them to detectors).
     public var recallOutsideOutages: Double?
     public var truthOutsideOutages: Int?
     /// True events still going on at the end of the run that nothing reported: not in `truth`.
