@@ -97,6 +97,10 @@ public enum PurchaseCheck {
         public var calibrationAccuracy = 0.02
         /// Missing litres must stand this many σ out of the measurement noise.
         public var z = 3.0
+        /// …and above this: a fill's step is never known better than a few litres (foam settling
+        /// after the nozzle clicks off, fuel still running down the filler, the probe's resolution),
+        /// however calm the probe reads afterwards.
+        public var minToleranceL = 3.0
 
         public init() {}
     }
@@ -112,7 +116,7 @@ public enum PurchaseCheck {
             let paid = e.purchase.volumeL
             // Each level is a median of a few readings of a calm tank: σ each at most the probe's.
             let sigma = ((l.pumpAccuracy * paid).squared + (l.calibrationAccuracy * r.volumeL).squared + 2 * r.levelSigmaL.squared).squareRoot()
-            let tolerance = l.z * sigma
+            let tolerance = max(l.z * sigma, l.minToleranceL)
             let missing = paid - r.volumeL
             guard missing > tolerance else { return .matched(refuelID: r.id, dispensedL: r.volumeL, toleranceL: tolerance) }
             let confidence = 1 - Double.erfc(missing / sigma / 2.0.squareRoot()) / 2

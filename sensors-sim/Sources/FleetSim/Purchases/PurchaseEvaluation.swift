@@ -37,6 +37,8 @@ public struct PurchaseEvaluation: Sendable {
     public var honest = 0
     public var short = 0
     public var elsewhere = 0
+    /// fleetd's wrong calls on honest purchases and missed shortfalls, a line each, for a person to look into.
+    public var mistakes: [String] = []
 
     /// `refuels`: fleetd's detected refuels per vehicle; `probeFaults`: the times fleetd flagged each
     /// vehicle's probe; `steps`: the naive detector's.
@@ -71,6 +73,12 @@ public struct PurchaseEvaluation: Sendable {
             case .unverifiable, .wait: predicted = "unverifiable"
             }
             Self.tally(&fleetd, predicted: predicted, truth: f.truth)
+            let wrong = (f.truth == .honest && predicted != "matched" && predicted != "unverifiable")
+                || (f.truth == .short && predicted != "short") || (f.truth == .elsewhere && predicted != "no_refuel")
+            if wrong {
+                mistakes.append("\(f.truth.rawValue) purchase of \(String(format: "%.1f", p.volumeL)) L by \(p.vehicleID) at \(Timestamp.formatRFC3339(ms: p.purchasedAtMs))"
+                                + (f.truth == .short ? " (\(Int(f.missingFraction * 100)) % missing)" : "") + ": \(decision)")
+            }
 
             // The naive rule: the nearest unclaimed fuel step within an hour.
             let candidates = (steps[p.vehicleID] ?? []).enumerated().filter { i, s in
@@ -107,6 +115,6 @@ public struct PurchaseEvaluation: Sendable {
             \(row("short", fleetd.short, naive.short))
             \(row("no_refuel", fleetd.noRefuel, naive.noRefuel))
             honest purchases flagged: fleetd \(fleetd.honestFlagged), naive \(naive.honestFlagged); unverifiable (no fuel data around): fleetd \(fleetd.unverifiable)
-            """
+            """ + mistakes.prefix(20).map { "\n  " + $0 }.joined()
     }
 }
