@@ -117,8 +117,8 @@ FROM vehicle_daily WHERE km_per_l IS NOT NULL ORDER BY km_per_l LIMIT 5;
 \echo 'maintenance due (maintenance_due):'
 SELECT status, count(*) AS plans, count(DISTINCT vehicle_id) AS vehicles FROM maintenance_due GROUP BY status ORDER BY status;
 SQL
-echo "== events out: a subscriber to fleetd/events/# heard $(wc -l <"$run_dir/events.mqtt") events (the events view holds $(psql -X -qAt "$STACK_PG_URL" -c 'SELECT count(*) FROM events')); the last drains:"
-grep '^fleetd/events/drain/' "$run_dir/events.mqtt" | tail -3 | cut -c1-220
+echo "== events out: a subscriber to fleetd/events/# heard $(wc -l <"$run_dir/events.mqtt") events (the events view holds $(psql -X -qAt "$STACK_PG_URL" -c 'SELECT count(*) FROM events')); the last fuel transactions:"
+{ grep -E '^fleetd/events/(drain|refuel)/' "$run_dir/events.mqtt" || true; } | tail -3 | cut -c1-220
 echo "== fleetd metrics"
 curl -s "http://127.0.0.1:$admin_port/metrics" | grep -E '^fleetd_(mqtt_messages_received_total|readings_(accepted|duplicate)_total|rows_written_total\{table="readings"\}|spool_used_bytes|vehicles_tracked|batch_commit_seconds_(sum|count)|events_published_total\{sink="mqtt"\}|event_publish_lag) '
 echo "== detections scored against the simulator's ground truth, next to a naive detector on the same readings"
