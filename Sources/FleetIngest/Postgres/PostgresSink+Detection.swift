@@ -25,15 +25,21 @@ extension PostgresSink {
 
     /// Inserts the staged rows not stored yet and notifies each, in feed order; returns how many.
     private func insertNotifying(_ table: String, _ columns: String, from stage: String, kind: String, ts: String) throws(PGError) -> Int {
-        let r = try db.exec("""
-            WITH ins AS (
-                INSERT INTO \(table) (\(columns)) SELECT \(columns) FROM \(stage) ON CONFLICT DO NOTHING
-                RETURNING event_seq, id, \(kind) AS kind, vehicle_id, \(ts) AS ts)
-            SELECT count(pg_notify('\(Self.eventsChannel)', json_build_object('seq', event_seq, 'table', '\(table)', 'id', id, 'kind', kind,
-                                                              'vehicle_id', vehicle_id, 'ts', fleetd_rfc3339(ts))::text))
-            FROM (SELECT * FROM ins ORDER BY event_seq) n
-            """)
+        let r = try db.exec(Self.notifying(table, "INSERT INTO \(table) (\(columns)) SELECT \(columns) FROM \(stage) ON CONFLICT DO NOTHING",
+                                           kind: kind, ts: ts))
         return Int(r.int(0, 0) ?? 0)
+    }
+
+    /// `insert` (an INSERT into the event table `table`, without RETURNING) with each row it inserts
+    /// announced on `NOTIFY fleetd_events` in feed order, in the same transaction; the statement
+    /// returns how many. Every writer of events announces them this one way.
+    static func notifying(_ table: String, _ insert: String, kind: String = "kind", ts: String = "ts") -> String {
+        """
+        WITH ins AS (\(insert) RETURNING event_seq, id, \(kind) AS kind, vehicle_id, \(ts) AS ts)
+        SELECT count(pg_notify('\(eventsChannel)', json_build_object('seq', event_seq, 'table', '\(table)', 'id', id, 'kind', kind,
+                                                         'vehicle_id', vehicle_id, 'ts', fleetd_rfc3339(ts))::text))
+        FROM (SELECT * FROM ins ORDER BY event_seq) n
+        """
     }
 
     static let eventsChannel = "fleetd_events"

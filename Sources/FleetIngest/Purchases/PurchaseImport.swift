@@ -104,7 +104,7 @@ public struct PurchaseImport {
         }
         if let error = reader.error {
             _ = try? db.exec("ROLLBACK")
-            throw Failure(description: "\(options.path) line \(line + 1): \(Self.explain(error)); nothing was imported")
+            throw Failure(description: "\(options.path) line \(line + 1): unreadable (\(error)); nothing was imported")
         }
         try staging.flush()
         for (n, r) in try merge(db, &summary) { summary.count(r); refused(n, r) }
@@ -243,9 +243,5 @@ public struct PurchaseImport {
             if s == "\"" { quoted.toggle() } else if !quoted, counts[s] != nil { counts[s]! += 1 }
         }
         return [";", "\t"].reduce(UnicodeScalar(",")) { best, s in counts[s]! > counts[best]! ? s : best }
-    }
-
-    private static func explain(_ error: Error) -> String {
-        "unreadable (\(error))"
     }
 }

@@ -152,14 +152,10 @@ public final class PurchaseReconciler: @unchecked Sendable {
             """, [String(purchaseID), o.status, o.refuelID.map(String.init), o.dispensedL.map { String($0) }, o.missingL.map { String($0) }, details])
         guard let a = o.anomaly else { return }
         // Announced like the pipeline's events: the feed, NOTIFY and MQTT carry it.
-        let r = try db.exec("""
-            WITH ins AS (
-                INSERT INTO anomalies (vehicle_id, kind, ts, severity, value, expected, details)
-                VALUES ($1, $2, to_timestamp($3::float8 / 1000), $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING
-                RETURNING event_seq, id, kind, vehicle_id, ts)
-            SELECT count(pg_notify('\(PostgresSink.eventsChannel)', json_build_object('seq', event_seq, 'table', 'anomalies', 'id', id, 'kind', kind,
-                                                              'vehicle_id', vehicle_id, 'ts', fleetd_rfc3339(ts))::text)) FROM ins
-            """, [a.vehicleID, a.kind.rawValue, String(a.ts), a.severity.rawValue, a.value.map { String($0) }, a.expected.map { String($0) }, a.detailsJSON])
+        let r = try db.exec(PostgresSink.notifying("anomalies", """
+            INSERT INTO anomalies (vehicle_id, kind, ts, severity, value, expected, details)
+            VALUES ($1, $2, to_timestamp($3::float8 / 1000), $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING
+            """), [a.vehicleID, a.kind.rawValue, String(a.ts), a.severity.rawValue, a.value.map { String($0) }, a.expected.map { String($0) }, a.detailsJSON])
         if r.int(0, 0) == 1 { metrics.anomalies[a.kind.rawValue]?.increment() }
     }
 }
