@@ -79,9 +79,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Seeded randomness for the simulator and the tests: the same draws for a seed everywhere, no C library.
+        .target(name: "SeededRandom", path: "sensors-sim/Sources/SeededRandom", swiftSettings: strict),
         .target(
             name: "FleetSim",
-            dependencies: ["FleetCore", "FleetIngest", "CMosquitto"],
+            dependencies: ["FleetCore", "FleetIngest", "SeededRandom"],
             path: "sensors-sim/Sources/FleetSim",
             swiftSettings: strict
         ),
@@ -96,14 +98,14 @@ let package = Package(
         ),
         // What tests of several targets start: a private mosquitto.
         .target(name: "FleetTestSupport", dependencies: ["FleetIngest"], path: "Tests/Support", swiftSettings: strict),
-        .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore", "FleetSim"], swiftSettings: strict),
+        .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore", "SeededRandom"], swiftSettings: strict),
         .testTarget(
             name: "FleetIngestTests",
-            dependencies: ["FleetIngest", "FleetMigrations", "FleetSim", "FleetTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FleetIngest", "FleetMigrations", "FleetSim", "SeededRandom", "FleetTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        .testTarget(name: "FleetSimTests", dependencies: ["FleetSim", "FleetIngest", "FleetTestSupport"], swiftSettings: strict),
+        .testTarget(name: "FleetSimTests", dependencies: ["FleetSim", "SeededRandom", "FleetIngest", "FleetTestSupport"], swiftSettings: strict),
         // Detectors judged against the simulator's ground truth, without I/O.
-        .testTarget(name: "FleetDetectionTests", dependencies: ["FleetCore", "FleetSim"], swiftSettings: strict),
+        .testTarget(name: "FleetDetectionTests", dependencies: ["FleetCore", "FleetSim", "SeededRandom"], swiftSettings: strict),
     ]
 )

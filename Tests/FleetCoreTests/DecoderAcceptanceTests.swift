@@ -1,5 +1,5 @@
 import FleetCore
-import FleetSim
+import SeededRandom
 import Testing
 
 /// What the decoder keeps: every field, both time forms, unknown fields ignored, impossible

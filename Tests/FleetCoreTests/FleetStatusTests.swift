@@ -1,5 +1,5 @@
 import FleetCore
-import FleetSim
+import SeededRandom
 import Testing
 
 /// A vehicle's latest state and its day totals, folded from readings that come on separate channels,

@@ -1,5 +1,5 @@
 import FleetCore
-import FleetSim
+import SeededRandom
 import Testing
 
 /// Maintenance alerts (`maintenance_alerts`): each level at its crossing with the

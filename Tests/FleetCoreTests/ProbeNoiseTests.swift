@@ -1,5 +1,5 @@
 import FleetCore
-import FleetSim
+import SeededRandom
 import Testing
 
 /// The probe-noise estimate behind the significance test of fills and drains.

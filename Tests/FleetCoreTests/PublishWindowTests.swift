@@ -1,5 +1,5 @@
 import FleetCore
-import FleetSim
+import SeededRandom
 import Testing
 
 /// The publish cursor: never past an event the broker did not acknowledge, always up to every one

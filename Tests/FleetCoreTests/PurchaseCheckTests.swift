@@ -1,5 +1,5 @@
 import FleetCore
-import FleetSim
+import SeededRandom
 import Testing
 
 /// A card purchase against the refuel fleetd measured: honest fills match whatever the terminal's

@@ -1,5 +1,5 @@
 import FleetCore
-import FleetSim
+import SeededRandom
 import Testing
 
 /// Card exports as people get them: decimal commas, day-first dates, a date and a time in two

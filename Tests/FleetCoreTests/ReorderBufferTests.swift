@@ -1,5 +1,5 @@
 import FleetCore
-import FleetSim
+import SeededRandom
 import Testing
 
 /// The reorder window: in-window disorder and repeats change nothing; later readings are late.

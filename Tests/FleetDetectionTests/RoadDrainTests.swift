@@ -1,6 +1,7 @@
 import FleetCore
 import FleetSim
 import Testing
+import SeededRandom
 
 /// Drains on the road, judged against the vehicle's own learned consumption (`RoadLossLedger`,
 /// `ConsumptionModel`) rather than the bound any vehicle stays under.
@@ -107,16 +108,17 @@ import Testing
         #expect(Self.drains(v).isEmpty, "seed \(seed)")
     }
 
-    /// The same stop with 14 L really gone: the next level elsewhere still shows it.
+    /// The same stop with 20 L (5 % of the tank) really gone: the next level elsewhere still shows it, beyond
+    /// what two legs of a truck's burn may scatter by.
     @Test func aLossTheNextStopStillShowsIsReported() throws {
         var (v, _) = Self.truckDay(seed: 21)
-        v.drive(minutes: 40, lPer100: 32, slosh: 0.02, losing: 14)
+        v.drive(minutes: 40, lPer100: 32, slosh: 0.02, losing: 20)
         v.park(minutes: 30)
         v.drive(minutes: 40, lPer100: 32, slosh: 0.02)
         v.park(minutes: 30)
         let d = Self.drains(v)
         try #require(d.count == 1, "\(d)")
-        #expect(abs(d[0].volumeL - 14) < 6)
+        #expect(abs(d[0].volumeL - 20) < 6)
     }
 
     /// Parked overnight after a drive home, the level sinks 1.3 % of the tank as the fuel cools: that

@@ -1,5 +1,6 @@
 import FleetCore
 import FleetSim
+import SeededRandom
 
 /// A hand-built telemetry stream: stops and drives with a true level that the test controls.
 struct SyntheticVehicle {

@@ -2,6 +2,7 @@ import FleetCore
 import FleetIngest
 import FleetSim
 import Testing
+import SeededRandom
 
 /// Detector snapshots in fleetd's binary form: every state comes back exactly, and damaged
 /// bytes are refused with an error, never a crash.
@@ -84,5 +85,37 @@ import Testing
             #expect(throws: (any Error).self) { try BinaryState.decode(VehicleState.self, from: Array(bytes.prefix(cut))) }
         }
         #expect(throws: (any Error).self) { try BinaryState.decode(VehicleState.self, from: bytes + [0]) }
+    }
+
+    /// The layout each snapshot version stands for (`SnapshotLayout.fingerprint` of detector states of every
+    /// kind: mid-fill, mid-theft, suspect road losses, held readings, stuck and dropping probes). A state type
+    /// that changes shape changes it: bump `BinaryState.version` (old snapshots are then refused and their
+    /// vehicles start afresh, instead of being read wrongly) and add the new version's fingerprint here.
+    static let layoutOfVersion: [UInt8: UInt64] = [7: 0xebbb_c14e_e083_8c37]
+
+    @Test func theSnapshotLayoutIsPinnedToItsVersion() throws {
+        let layout = SnapshotLayout()
+        for physics in PhysicsModel.allCases {
+            var config = NamedScenario.faultySensors.config(seed: 5, vehicles: 40, days: 1.2)
+            config.physics = physics
+            config.faults.drainMoving = 2
+            config.faults.drainParked = 2
+            config.faults.drainShortStop = 2
+            let traffic = DetectionBench.traffic(config)
+            var fleet = FleetDetection(windowMs: 10_000)
+            var events: [DetectionEvent] = []
+            for (i, (r, at)) in traffic.readings.enumerated() {
+                _ = fleet.ingest(r, arrivalMs: at, into: &events)
+                if i % 2_000 == 0 { for s in fleet.allStates { try layout.record(s) } }
+            }
+        }
+        #expect(layout.entries.count > 100)
+        let fingerprint = layout.fingerprint
+        let known = try #require(Self.layoutOfVersion[BinaryState.version], "no layout recorded for snapshot version \(BinaryState.version)")
+        #expect(fingerprint == known, """
+            detector state changed shape (layout 0x\(String(fingerprint, radix: 16))): bump BinaryState.version and \
+            add its fingerprint to layoutOfVersion
+            """)
+        #expect(Set(Self.layoutOfVersion.values).count == Self.layoutOfVersion.count, "two versions with one layout")
     }
 }

@@ -2,6 +2,7 @@ import FleetSim
 import Testing
 
 @testable import FleetIngest
+import SeededRandom
 
 /// Which day partitions of `readings` exist, without a database: made ahead, made for a backlog's past
 /// days within the retention, dropped past it, never for a far-off clock, and never twice.

@@ -1,6 +1,7 @@
 import FleetSim
 import Testing
 @testable import FleetIngest
+import SeededRandom
 
 /// The isolation of a refused batch, without a database: PostgreSQL is played by a rule that refuses
 /// any piece holding a poisoned message or event row.

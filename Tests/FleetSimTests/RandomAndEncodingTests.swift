@@ -1,6 +1,7 @@
 import FleetCore
 import Testing
 @testable import FleetSim
+import SeededRandom
 
 @Suite struct RandomTests {
     @Test func sameSeedSameStream() {

@@ -1,5 +1,6 @@
 import Testing
 @testable import FleetSim
+import SeededRandom
 
 /// The scorer on hand-made truth/output pairs with known precision and recall.
 @Suite struct ScorerTests {

@@ -22,7 +22,7 @@ public struct ConsumptionWatch: Sendable, Equatable, Codable {
               km >= Self.minDistanceKm, used > 0 else { return [] }
         let consumption = used * 100 / km
         if recent.count >= Self.minBaselineIntervals {
-            let baseline = LevelBuffer.median(recent[...])
+            let baseline = Median.of(recent)
             let excessL = used - baseline * km / 100
             if consumption > Self.factor * baseline && excessL >= Self.minExcessFraction * used && excessL >= Self.minExcessL {
                 // Kept out of the baseline, so a run of outliers keeps being judged against normal.

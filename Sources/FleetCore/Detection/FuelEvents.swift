@@ -8,7 +8,7 @@ public enum FuelEvent: Sendable, Equatable {
 
 /// A refuel or a drain, judged on settled levels (never on a noisy peak or trough).
 public struct FuelTransaction: Sendable, Equatable {
-    public enum Kind: String, Sendable { case refuel, drain }
+    public enum Kind: String, Sendable, CaseIterable { case refuel, drain }
 
     public var kind: Kind
     public var vehicleID: String

@@ -27,13 +27,13 @@ public struct LevelBuffer: Sendable, Equatable, Codable {
     /// Median of the last `n` levels (all when fewer); robust to single spikes.
     public func median(last n: Int = .max) -> Double? {
         guard !levels.isEmpty else { return nil }
-        return Self.median(levels.suffix(n))
+        return Median.of(levels.suffix(n))
     }
 
     /// Median of levels measured at or after `since`.
     public func median(since: Int64) -> Double? {
         let picked = levels(since: since)
-        return picked.isEmpty ? nil : Self.median(picked[...])
+        return picked.isEmpty ? nil : Median.of(picked[...])
     }
 
     private func levels(since: Int64) -> [Double] {
@@ -47,16 +47,10 @@ public struct LevelBuffer: Sendable, Equatable, Codable {
     public func spread(since: Int64) -> Double {
         let picked = levels(since: since)
         guard picked.count >= 2 else { return 0 }
-        let m = Self.median(picked[...])
-        return 1.4826 * Self.median(picked.map { abs($0 - m) }[...])
+        let m = Median.of(picked[...])
+        return 1.4826 * Median.of(picked.map { abs($0 - m) }[...])
     }
 
     /// How many levels were measured at or after `since`.
     public func count(since: Int64) -> Int { times.count { $0 >= since } }
-
-    static func median(_ s: ArraySlice<Double>) -> Double {
-        let v = s.sorted()
-        let m = v.count / 2
-        return v.count % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2
-    }
 }

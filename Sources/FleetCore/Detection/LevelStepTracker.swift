@@ -140,7 +140,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             // Settled: no step for a join interval, and the oldest and newest readings kept agree (a slow
             // drain keeps them apart even when no single step stands out of the noise).
             let quiet = ts - e.lastChangeTs >= t.joinMs && e.post.count >= 3
-                && abs(level - LevelBuffer.median(e.post.levels.prefix(3))) <= t.calmBandL
+                && abs(level - Median.of(e.post.levels.prefix(3))) <= t.calmBandL
             if quiet || ts - e.startedAt >= t.maxEventMs { return resolve(e, at: ts, t) }
             excursion = e
             return nil
@@ -364,8 +364,10 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     /// pauses, a drain the noise split, a theft begun on the road and finished at the stop), judged on the
     /// joined volume. Returns the step this one displaces, once accepted.
     mutating func propose(_ c: LevelStep, at ts: Int64, _ t: FuelThresholds) -> LevelStep? {
-        // A loss on the road stays open until the next settled level: a theft over two legs is one theft.
-        if var p = pending, p.up == c.up, c.startedAt - pendingAt <= t.joinMs || (p.moving && c.startedAt - p.endedAt <= t.joinMs) {
+        // A loss on the road stays open until the next settled level: a theft over two legs is one theft. It
+        // joins what begins where it ended, not what begins soon after it was confirmed (a loss seen last
+        // night and confirmed this morning is not the one on this morning's road).
+        if var p = pending, p.up == c.up, p.moving ? c.startedAt - p.endedAt <= t.joinMs : c.startedAt - pendingAt <= t.joinMs {
             p.endedAt = max(p.endedAt, c.endedAt)
             p.levelAfter = c.levelAfter
             p.volume += c.volume

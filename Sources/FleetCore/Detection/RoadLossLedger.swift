@@ -73,26 +73,35 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
         }
         if let s = suspect, here.km - s.at.km >= Self.minKm {
             suspect = nil
-            if let confirmed = judge(from: s.anchor, to: here, t), seenFromBefore(s.anchor, to: here, t) {
+            if var confirmed = judge(from: s.anchor, to: here, t), seenFromBefore(s.anchor, to: here, t) {
+                // The loss was seen where the suspect was found; unless more went missing since, it ended
+                // there (a confirmation the next morning is not when the fuel went), and a loss on the next
+                // leg is another one.
+                let since = excess(from: s.at, to: here, t)
+                if since.litres <= 2 * since.sigma { confirmed.endedAt = s.at.ts }
                 restart(from: here)
                 return confirmed
             }
             // Not borne out: the level there was off (a slope), not the fuel.
         }
         var found: (step: LevelStep, anchor: Point)?
+        var sure: LevelStep?
         for a in points {
-            guard let s = judge(from: a, to: here, t), s.volume > found?.step.volume ?? 0 else { continue }
-            found = (s, a)
+            guard let s = judge(from: a, to: here, t) else { continue }
+            if isSure(s, t), s.volume > sure?.volume ?? 0 { sure = s }
+            // The most significant, not the largest: a level further back shows the same loss with the noise
+            // of more road, and its larger minimum would then have to be met again to confirm it.
+            if s.volume / s.minVolume > found.map({ $0.step.volume / $0.step.minVolume }) ?? 0 { found = (s, a) }
         }
-        if let f = found, f.step.volume >= Self.sureMargin * f.step.minVolume {
-            // Far beyond what a tilted stop explains: no need to wait for another.
+        if let s = sure {
+            // Far beyond what a tilted stop explains, from at least one kept level: no need to wait for another.
             restart(from: here)
-            return f.step
+            return s
         }
         if let f = found {
             if suspect == nil { suspect = Suspect(anchor: f.anchor, at: here) }
         } else if let last = points.last {
-            consumption.learn(km: km - last.km, litres: last.level - x - Self.idleBurnL(from: last, to: here, t))
+            consumption.learn(km: km - last.km, litres: last.level - x - Self.idleBurnL(from: last, to: here, t), fromKm: last.km)
         }
         points.append(here)
         if points.count > Self.maxPoints { points.removeFirst() }
@@ -111,6 +120,13 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
 
     /// A loss this many times its minimum is reported at once; a smaller one waits for confirmation.
     static let sureMargin = 2.0
+
+    /// Beyond what a tilted stop can explain: twice the minimum, and the minimum plus what a slope under
+    /// either level makes two levels disagree by. The learned scatter describes most stops, but a stop on
+    /// a steep grade reads a long tank several % off, rarely enough that the vehicle's legs may not show it.
+    func isSure(_ s: LevelStep, _ t: FuelThresholds) -> Bool {
+        s.volume >= Self.sureMargin * s.minVolume && s.volume >= s.minVolume + t.sloshAllowanceL
+    }
 
     /// Less is odometer rounding at a stop: a change there is the parked detector's to judge.
     static let minKm = 0.5

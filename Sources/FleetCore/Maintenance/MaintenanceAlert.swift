@@ -6,7 +6,7 @@ public struct MaintenanceAlert: Sendable, Equatable, Codable {
         case engineHours = "engine_hours"
     }
 
-    public enum Level: String, Sendable, Codable {
+    public enum Level: String, Sendable, Codable, CaseIterable {
         case dueSoon = "due_soon"
         case overdue
     }

@@ -151,10 +151,7 @@ public enum PurchaseCheck {
     /// fewer than three readings.
     public static func levelSigma(_ levels: [Double]) -> Double? {
         guard levels.count >= 3 else { return nil }
-        let diffs = zip(levels.dropFirst(), levels).map { abs($0 - $1) }.sorted()
-        let n = diffs.count
-        let median = n % 2 == 1 ? diffs[n / 2] : (diffs[n / 2 - 1] + diffs[n / 2]) / 2
-        return median / 0.954
+        return Median.of(zip(levels.dropFirst(), levels).map { abs($0 - $1) }) / 0.954
     }
 
     /// How far `t` lies outside the refuel's interval (0 inside).

@@ -40,12 +40,10 @@ public final class FleetMetrics: Sendable {
     let eventPublishLag: Gauge
     let eventsUnpublishable: Counter
     let eventPublishRefusals: Counter
-    let fuelTransactions: [String: Counter]
-    let anomalies: [String: Counter]
-    let maintenanceAlerts: [String: Counter]
-
-    /// Every anomaly kind has its series, so a new kind cannot be forgotten here.
-    public static let anomalyKinds = Anomaly.Kind.allCases.map(\.rawValue)
+    /// Keyed by the core's own enums and made from all their cases: a new kind has its series.
+    let fuelTransactions: [FuelTransaction.Kind: Counter]
+    let anomalies: [Anomaly.Kind: Counter]
+    let maintenanceAlerts: [MaintenanceAlert.Level: Counter]
 
     public init(version: String) {
         let r = registry
@@ -104,21 +102,18 @@ public final class FleetMetrics: Sendable {
             invalid[table] = r.makeCounter(descriptor: .fleet("fleetd_operator_rows_invalid_total", "Operators' rows skipped because a value is out of range (each counted once until it changes); their vehicles run on defaults."), labels: [("table", table)])
         }
         operatorRowsInvalid = invalid
-        var fuel: [String: Counter] = [:]
-        for kind in ["refuel", "drain"] {
-            fuel[kind] = r.makeCounter(descriptor: .fleet("fleetd_fuel_transactions_total", "Fuel transactions detected, by kind."), labels: [("kind", kind)])
-        }
-        fuelTransactions = fuel
-        var anomalyCounters: [String: Counter] = [:]
-        for kind in Self.anomalyKinds {
-            anomalyCounters[kind] = r.makeCounter(descriptor: .fleet("fleetd_anomalies_total", "Anomalies flagged, by kind."), labels: [("kind", kind)])
-        }
-        anomalies = anomalyCounters
-        var alerts: [String: Counter] = [:]
-        for level in ["due_soon", "overdue"] {
-            alerts[level] = r.makeCounter(descriptor: .fleet("fleetd_maintenance_alerts_total", "Maintenance alerts raised, by level."), labels: [("level", level)])
-        }
-        maintenanceAlerts = alerts
+        let fuel = MetricNameDescriptor.fleet("fleetd_fuel_transactions_total", "Fuel transactions detected, by kind.")
+        fuelTransactions = Dictionary(uniqueKeysWithValues: FuelTransaction.Kind.allCases.map {
+            ($0, r.makeCounter(descriptor: fuel, labels: [("kind", $0.rawValue)]))
+        })
+        let flagged = MetricNameDescriptor.fleet("fleetd_anomalies_total", "Anomalies flagged, by kind.")
+        anomalies = Dictionary(uniqueKeysWithValues: Anomaly.Kind.allCases.map {
+            ($0, r.makeCounter(descriptor: flagged, labels: [("kind", $0.rawValue)]))
+        })
+        let raised = MetricNameDescriptor.fleet("fleetd_maintenance_alerts_total", "Maintenance alerts raised, by level.")
+        maintenanceAlerts = Dictionary(uniqueKeysWithValues: MaintenanceAlert.Level.allCases.map {
+            ($0, r.makeCounter(descriptor: raised, labels: [("level", $0.rawValue)]))
+        })
         r.makeGauge(descriptor: .fleet("fleetd_build_info", "Always 1; the label carries the version."), labels: [("version", version)]).set(to: 1)
     }
 

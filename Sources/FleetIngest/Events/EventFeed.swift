@@ -47,7 +47,7 @@ public final class EventFeed {
             guard let text else { return .latest(latest) }
             if !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int64(text) { return .afterSeq(n) }
             if let ms = Timestamp.parseRFC3339(Array(text.utf8)) { return .at(ms: ms) }
-            if let d = ConfigValueParsers.duration(text) { return .at(ms: nowMs - IngestStateMachine.milliseconds(d)) }
+            if let d = ConfigValueParsers.duration(text) { return .at(ms: nowMs - d.wholeMilliseconds) }
             return nil
         }
     }

@@ -154,7 +154,7 @@ public final class MQTTSource: @unchecked Sendable {
             "broker": "\(settings.host):\(settings.port)", "client_id": "\(settings.clientID)", "session_present": "\(sessionPresent)",
         ]
         if let lost = disconnectedAt {
-            metadata["outage_seconds"] = "\(Pipeline.seconds(.now - lost))"
+            metadata["outage_seconds"] = "\((.now - lost).secondsText)"
             disconnectedAt = nil
             logger.notice("reconnected to MQTT broker", metadata: metadata)
         } else {

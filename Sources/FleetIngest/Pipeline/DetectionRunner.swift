@@ -65,7 +65,7 @@ struct DetectionRunner {
     /// snapshot holds; returns their ids.
     mutating func evictIdle(idleFor age: Duration) -> [String] {
         guard detection.clockMs > .min else { return [] }
-        return detection.evictIdle(before: detection.clockMs - IngestStateMachine.milliseconds(age))
+        return detection.evictIdle(before: detection.clockMs - age.wholeMilliseconds)
     }
 
     mutating func apply(_ inputs: OperatorInputs) {

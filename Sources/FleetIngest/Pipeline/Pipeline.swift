@@ -168,7 +168,7 @@ public final class Pipeline: @unchecked Sendable {
                 spool.release(upTo: commit.releaseUpTo)
                 record(commit, vehicles: &vehicles)
                 if let outage = commit.outage {
-                    logger.notice("PostgreSQL writes resumed", metadata: ["outage_seconds": "\(Self.seconds(outage))"])
+                    logger.notice("PostgreSQL writes resumed", metadata: ["outage_seconds": "\(outage.secondsText)"])
                     failureLog.reset()
                 }
                 housekeeping()
@@ -280,7 +280,7 @@ public final class Pipeline: @unchecked Sendable {
                            metadata: ["snapshot": "\(snapshot)", "checkpoint": "\(checkpoint)"])
         case .replayed(let messages, let took):
             logger.notice("detectors rebuilt from their snapshot by replaying committed messages",
-                          metadata: ["messages": "\(messages)", "seconds": "\(Self.seconds(took))"])
+                          metadata: ["messages": "\(messages)", "seconds": "\(took.secondsText)"])
         case .reachable:
             health.withLock { $0 = .writing }
         case .inputsReloaded:
@@ -343,9 +343,9 @@ public final class Pipeline: @unchecked Sendable {
         metrics.rowsWritten["maintenance_alerts"]?.increment(by: Int64(written.alerts))
         for e in batch.events {
             switch e {
-            case .transaction(let tx): metrics.fuelTransactions[tx.kind.rawValue]?.increment()
-            case .anomaly(let a): metrics.anomalies[a.kind.rawValue]?.increment()
-            case .maintenance(let m): metrics.maintenanceAlerts[m.level.rawValue]?.increment()
+            case .transaction(let tx): metrics.fuelTransactions[tx.kind]?.increment()
+            case .anomaly(let a): metrics.anomalies[a.kind]?.increment()
+            case .maintenance(let m): metrics.maintenanceAlerts[m.level]?.increment()
             }
         }
         for (reason, n) in batch.refusals { metrics.readingsRejected[reason]?.increment(by: Int64(n)) }
@@ -380,10 +380,5 @@ public final class Pipeline: @unchecked Sendable {
             guard left > .zero else { return }
             usleep(UInt32(max(1, (min(left, .milliseconds(10)) / .microseconds(1)).rounded(.up))))
         }
-    }
-
-    static func seconds(_ d: Duration) -> String {
-        let c = d.components
-        return String(format: "%.1f", Double(c.seconds) + Double(c.attoseconds) / 1e18)
     }
 }

@@ -3,7 +3,7 @@ extension PGConnection {
     /// `statementTimeout` unless the connection string (options=-c …) or the role sets one.
     static func session(_ conninfo: String, schema: String, statementTimeout: Duration) throws(PGError) -> PGConnection {
         let db = try PGConnection(conninfo)
-        let ms = IngestStateMachine.milliseconds(statementTimeout)
+        let ms = statementTimeout.wholeMilliseconds
         if ms > 0, try db.exec("SHOW statement_timeout").string(0, 0) == "0" {
             try db.exec("SET statement_timeout = \(ms)")
         }

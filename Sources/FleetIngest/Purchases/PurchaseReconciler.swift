@@ -156,6 +156,6 @@ public final class PurchaseReconciler: @unchecked Sendable {
             INSERT INTO anomalies (vehicle_id, kind, ts, severity, value, expected, details)
             VALUES ($1, $2, to_timestamp($3::float8 / 1000), $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING
             """), [a.vehicleID, a.kind.rawValue, String(a.ts), a.severity.rawValue, a.value.map { String($0) }, a.expected.map { String($0) }, a.detailsJSON])
-        if r.int(0, 0) == 1 { metrics.anomalies[a.kind.rawValue]?.increment() }
+        if r.int(0, 0) == 1 { metrics.anomalies[a.kind]?.increment() }
     }
 }

@@ -115,7 +115,7 @@ struct IngestStateMachine {
         decoder = PayloadDecoder(limits: settings.limits)
         rejectionBudget = RejectionBudget(perMinute: settings.rejectBudget)
         runner = settings.detection
-            ? DetectionRunner(windowMs: Self.milliseconds(settings.reorderWindow), snapshotInterval: settings.snapshotInterval, now: now.monotonic)
+            ? DetectionRunner(windowMs: settings.reorderWindow.wholeMilliseconds, snapshotInterval: settings.snapshotInterval, now: now.monotonic)
             : nil
         writeStarted = now.monotonic
         lastContact = now.monotonic
@@ -573,10 +573,5 @@ struct IngestStateMachine {
         let delay = retryAfter ? (isStopping ? Self.retryWhileStopping : backoff.next()) : nil
         connection = .down(retryAt: delay.map { now.monotonic + $0 })
         round = Round()
-    }
-
-    static func milliseconds(_ d: Duration) -> Int64 {
-        let c = d.components
-        return c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 
 /// Measures fleetd's detection stage on one core against the payload decoder on the same
 /// traffic (a simulated fleet as fleet-sim publishes it), so its share of the pipeline's work
-/// can be judged: the issue allows detection at most 20 % of ingest throughput.
+/// can be judged: detection should cost at most a fifth of what ingest does.
 public enum DetectionBench {
     public struct Result: Sendable {
         public var name: String

@@ -1,3 +1,4 @@
+import FleetCore
 import FleetIngest
 
 /// Seeds the operator inputs (`vehicles`, `maintenance_plans`, `service_records`)
@@ -26,7 +27,7 @@ public enum FleetSeeder {
             }
             for chunk in stride(from: 0, to: sim.serviceRecords.count, by: 1000) {
                 let rows = sim.serviceRecords[chunk..<min(chunk + 1000, sim.serviceRecords.count)].map { r in
-                    "('\(r.vehicleID)', '\(r.service)', to_timestamp(\(r.performedAtMs) / 1000.0), \(r.odometerKm), \(r.engineHours))"
+                    "('\(r.vehicleID)', '\(r.service)', to_timestamp(\(r.performedAtMs) / 1000.0), \(lit(r.odometerKm)), \(lit(r.engineHours)))"
                 }.joined(separator: ",")
                 try conn.exec("INSERT INTO service_records (vehicle_id, service, performed_at, odometer_km, engine_hours) VALUES \(rows)")
             }

@@ -101,16 +101,7 @@ public struct InProcessEvaluation: Sendable {
 
     /// The simulator's maintenance plans and service records as fleetd reads them from PostgreSQL.
     public static func book(_ sim: FleetSimulation) -> MaintenanceBook {
-        let plans = sim.plans.enumerated().map { i, p in
-            MaintenancePlanRow(id: Int64(i + 1), vehicleID: p.vehicleID, service: p.service, intervalKm: p.intervalKm,
-                               intervalDays: p.intervalDays, intervalEngineHours: p.intervalEngineHours, noticeKm: p.noticeKm,
-                               noticeDays: p.noticeDays, createdAtMs: sim.config.startMs)
-        }
-        let records = sim.serviceRecords.enumerated().map { i, r in
-            ServiceRecordRow(id: Int64(i + 1), vehicleID: r.vehicleID, service: r.service, performedAtMs: r.performedAtMs,
-                             odometerKm: r.odometerKm, engineHours: r.engineHours)
-        }
-        return MaintenanceBook(plans: plans, records: records)
+        MaintenanceBook(plans: sim.plans, records: sim.serviceRecords)
     }
 
     static let skewToleranceMs: Int64 = 60_000

@@ -1,3 +1,4 @@
+import SeededRandom
 /// The area the fleet drives in: a flat local frame in metres around a centre point.
 ///
 /// Why flat: over ~100 km an equirectangular projection is off by far less than GPS noise.

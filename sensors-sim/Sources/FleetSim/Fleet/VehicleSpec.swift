@@ -1,3 +1,4 @@
+import SeededRandom
 /// The fixed description of one simulated vehicle and its telematics unit.
 public struct VehicleSpec: Sendable, Equatable {
     public var index: Int

@@ -2,6 +2,7 @@ import Dispatch
 import FleetCore
 import FleetIngest
 import Synchronization
+import SeededRandom
 
 /// Publishes synthetic readings at a fixed rate or as fast as the broker takes them, then stops.
 public enum LoadGenerator {
@@ -19,7 +20,7 @@ public enum LoadGenerator {
     public static func run(_ config: LoadConfig) -> Result {
         let conns = max(1, config.connections)
         let results = Mutex<[Result]>([])
-        let clock = WallClock()
+        let clock = PacingClock()
         DispatchQueue.concurrentPerform(iterations: conns) { k in
             let r = worker(k, of: conns, config: config)
             results.withLock { $0.append(r) }
@@ -59,7 +60,7 @@ public enum LoadGenerator {
         let countLimit = config.count.map { ($0 + n - 1 - k) / n } ?? Int.max  // this worker's share
         let rate = config.rate.map { $0 / Double(n) }
         let duration = config.effectiveDuration
-        let clock = WallClock()
+        let clock = PacingClock()
         var buf: [UInt8] = []
         buf.reserveCapacity(256 * batch + 2)
         var v = 0

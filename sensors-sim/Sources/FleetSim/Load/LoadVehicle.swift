@@ -1,4 +1,5 @@
 import FleetCore
+import SeededRandom
 
 /// A cheap synthetic vehicle for load mode: plausible, varying values without physics.
 struct LoadVehicle {

@@ -1,3 +1,5 @@
+import FleetCore
+
 /// Watches one vehicle's true counters against one plan and records when each level falls due.
 ///
 /// A level is due on whichever trigger crosses first, once per interval. Engine hours have no
@@ -10,44 +12,44 @@ struct MaintenanceWatch {
     var soonRaised = false
     var dueRaised = false
 
-    init(plan: MaintenancePlan, record: ServiceRecord) {
+    init(plan: MaintenancePlanRow, record: ServiceRecordRow) {
         service = plan.service
-        if let i = plan.intervalKm {
-            dueKm = record.odometerKm + i
-            soonKm = plan.noticeKm.map { record.odometerKm + i - $0 }
+        if let i = plan.intervalKm, let odometerKm = record.odometerKm {
+            dueKm = odometerKm + i
+            soonKm = plan.noticeKm.map { odometerKm + i - $0 }
         }
         if let d = plan.intervalDays {
             dueMs = record.performedAtMs + Int64(d) * 86_400_000
             soonMs = plan.noticeDays.map { dueMs! - Int64($0) * 86_400_000 }
         }
-        if let h = plan.intervalEngineHours { dueEngineHours = record.engineHours + h }
+        if let h = plan.intervalEngineHours, let e = record.engineHours { dueEngineHours = e + h }
     }
 
     mutating func check(vehicle: String, t: Int64, odometerKm: Double, engineHours: Double, into truth: inout [TruthEvent]) {
         if !soonRaised {
-            var trigger: String?
-            if let s = soonKm, odometerKm >= s { trigger = "distance" } else if let s = soonMs, t >= s { trigger = "time" }
+            var trigger: MaintenanceAlert.Trigger?
+            if let s = soonKm, odometerKm >= s { trigger = .distance } else if let s = soonMs, t >= s { trigger = .time }
             if let trigger {
                 soonRaised = true
-                truth.append(event(vehicle, t, trigger, "due_soon"))
+                truth.append(event(vehicle, t, trigger, .dueSoon))
             }
         }
         if !dueRaised {
-            var trigger: String?
-            if let s = dueKm, odometerKm >= s { trigger = "distance" } else if let s = dueMs, t >= s { trigger = "time" }
-            else if let s = dueEngineHours, engineHours >= s { trigger = "engine_hours" }
+            var trigger: MaintenanceAlert.Trigger?
+            if let s = dueKm, odometerKm >= s { trigger = .distance } else if let s = dueMs, t >= s { trigger = .time }
+            else if let s = dueEngineHours, engineHours >= s { trigger = .engineHours }
             if let trigger {
                 dueRaised = true
-                truth.append(event(vehicle, t, trigger, "overdue"))
+                truth.append(event(vehicle, t, trigger, .overdue))
             }
         }
     }
 
-    private func event(_ v: String, _ t: Int64, _ trigger: String, _ level: String) -> TruthEvent {
+    private func event(_ v: String, _ t: Int64, _ trigger: MaintenanceAlert.Trigger, _ level: MaintenanceAlert.Level) -> TruthEvent {
         var e = TruthEvent(kind: .maintenance, vehicle: v, startMs: t, endMs: t)
         e.service = service
-        e.trigger = trigger
-        e.level = level
+        e.trigger = trigger.rawValue
+        e.level = level.rawValue
         return e
     }
 }

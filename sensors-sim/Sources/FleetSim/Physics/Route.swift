@@ -1,3 +1,4 @@
+import SeededRandom
 /// A drivable path: a polyline with a road type per segment and planned stops (lights, junctions).
 struct Route {
     var points: [Point]

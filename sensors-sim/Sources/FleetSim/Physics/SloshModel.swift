@@ -1,3 +1,4 @@
+import SeededRandom
 /// Apparent change of the probe's level caused by fuel moving in the tank, as a fraction of the tank.
 ///
 /// Acceleration and braking tilt the surface along the tank, turns across it; the probe sits off-centre,

@@ -1,3 +1,4 @@
+import SeededRandom
 /// One vehicle's state in the hilly, capacitive world (`PhysicsModel.hillyCapacitive`): the road's
 /// grade, a trailer, a cold engine and the probe's own temperature. Its random stream is its own, so
 /// the standard world's runs stay identical whatever this one draws.

@@ -1,3 +1,4 @@
+import SeededRandom
 /// The working day: warm up, drive legs between jobs, refuel when low, go home, park overnight.
 extension VehicleSim {
     static let dayMs: Int64 = 86_400_000

@@ -1,4 +1,5 @@
 import FleetCore
+import SeededRandom
 
 /// One vehicle's true physical state, its unit's sensors and faults, advanced in simulated time.
 ///
@@ -52,7 +53,7 @@ struct VehicleSim {
 
     var truth: [TruthEvent] = []
 
-    init(spec: VehicleSpec, env: SimEnvironment, records: [(MaintenancePlan, ServiceRecord)]) {
+    init(spec: VehicleSpec, env: SimEnvironment, records: [(MaintenancePlanRow, ServiceRecordRow)]) {
         self.spec = spec
         self.env = env
         rng = SimRandom(seed: env.seed, stream: UInt64(spec.index), salt: 1)

@@ -1,5 +1,6 @@
 import FleetCore
 import Foundation
+import SeededRandom
 
 /// Fuel card purchases for a simulated fleet, each with what really happened at the pump: honest
 /// sales (the pump's litres are the litres added, ±0.2 %), short fills (10–40 % of what was paid for

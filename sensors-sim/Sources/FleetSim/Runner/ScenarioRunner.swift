@@ -32,7 +32,7 @@ public struct ScenarioRunner {
     /// Publishes through `publisher` (nil: generate only, to measure or to write the truth).
     public func run(publisher: MQTTPublisher?, sim: inout FleetSimulation) throws -> Stats {
         var stats = Stats()
-        let clock = WallClock()
+        let clock = PacingClock()
         let topics = TopicTable(vehicleIDs: sim.specs.map(\.id))
         var batch = MessageBatch()
         var lastReport = 0.0

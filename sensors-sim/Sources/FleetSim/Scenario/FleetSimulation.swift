@@ -1,3 +1,5 @@
+import FleetCore
+import SeededRandom
 /// A whole fleet advanced in simulated time slices: the pure, deterministic core of scenario mode.
 ///
 /// Each call to `nextSlice` produces the messages published during the next slice of simulated
@@ -6,8 +8,8 @@ public struct FleetSimulation: Sendable {
     public let config: ScenarioConfig
     public let region: Region
     public let specs: [VehicleSpec]
-    public let plans: [MaintenancePlan]
-    public let serviceRecords: [ServiceRecord]
+    public let plans: [MaintenancePlanRow]
+    public let serviceRecords: [ServiceRecordRow]
     public let sliceMs: Int64
     public private(set) var now: Int64
     public private(set) var finished = false
@@ -24,18 +26,18 @@ public struct FleetSimulation: Sendable {
             specs.append(VehicleSpec.make(index: i, config: config, region: region, rng: &r))
         }
         self.specs = specs
-        plans = MaintenancePlan.plans(for: specs)
+        plans = MaintenancePlanRow.simulated(for: specs, createdAtMs: config.startMs)
         let env = SimEnvironment(seed: config.seed, startMs: config.startMs, endMs: config.endMs, region: region,
                                  sensors: config.sensors, faults: config.faults,
                                  movingPeriodMs: config.movingPeriodMs, parkedPeriodMs: config.parkedPeriodMs,
                                  physics: config.physics)
-        var records: [ServiceRecord] = []
+        var records: [ServiceRecordRow] = []
         var vehicles: [VehicleSim] = []
         for s in specs {
             var r = SimRandom(seed: config.seed, stream: UInt64(s.index), salt: 4)
-            var mine: [(MaintenancePlan, ServiceRecord)] = []
+            var mine: [(MaintenancePlanRow, ServiceRecordRow)] = []
             for p in plans where p.applies(to: s.id) {
-                let rec = Self.lastService(plan: p, spec: s, config: config, rng: &r)
+                let rec = Self.lastService(plan: p, spec: s, config: config, id: Int64(records.count + 1), rng: &r)
                 records.append(rec)
                 mine.append((p, rec))
             }
@@ -48,7 +50,7 @@ public struct FleetSimulation: Sendable {
 
     /// A last service placed so that nothing is due at the start and a share of vehicles reaches
     /// `due_soon` (and some `overdue`) during the run.
-    static func lastService(plan: MaintenancePlan, spec: VehicleSpec, config: ScenarioConfig, rng: inout SimRandom) -> ServiceRecord {
+    static func lastService(plan: MaintenancePlanRow, spec: VehicleSpec, config: ScenarioConfig, id: Int64, rng: inout SimRandom) -> ServiceRecordRow {
         let expectKm = spec.typicalDailyKm * config.days
         var odo = spec.initialOdometerKm
         if let i = plan.intervalKm {
@@ -68,7 +70,7 @@ public struct FleetSimulation: Sendable {
         if let h = plan.intervalEngineHours {
             eh = spec.initialEngineHours + rng.uniform(0.3, 6) * config.days * 10 - h
         }
-        return ServiceRecord(vehicleID: spec.id, service: plan.service, performedAtMs: at, odometerKm: odo, engineHours: max(0, eh))
+        return ServiceRecordRow(id: id, vehicleID: spec.id, service: plan.service, performedAtMs: at, odometerKm: odo, engineHours: max(0, eh))
     }
 
     /// Produces the next slice of messages into `batch` (cleared first). Returns false once done.

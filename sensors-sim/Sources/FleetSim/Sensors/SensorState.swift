@@ -1,4 +1,5 @@
 import FleetCore
+import SeededRandom
 
 /// The telematics unit: which channels it publishes, when each is due, its counters and its
 /// store-and-forward buffer.

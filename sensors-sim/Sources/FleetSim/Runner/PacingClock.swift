@@ -1,7 +1,7 @@
 import Dispatch
 
 /// Monotonic wall time for pacing and rates (the simulation core never reads it).
-public struct WallClock: Sendable {
+public struct PacingClock: Sendable {
     public let startNs: UInt64
 
     public init() { startNs = DispatchTime.now().uptimeNanoseconds }

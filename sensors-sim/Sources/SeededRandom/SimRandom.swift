@@ -1,4 +1,10 @@
-/// The simulator's own deterministic PRNG (xoshiro256**, seeded through SplitMix64).
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The simulator's and the tests' deterministic PRNG (xoshiro256**, seeded through SplitMix64).
 ///
 /// Why our own: results must be identical for a seed on every platform and Swift version,
 /// which `SystemRandomNumberGenerator` and the standard library's distributions do not promise.
@@ -55,7 +61,7 @@ public struct SimRandom: RandomNumberGenerator, Sendable {
         var u = unit()
         if u < 1e-300 { u = 1e-300 }
         let v = unit()
-        return (-2 * _log(u)).squareRoot() * _cos(2 * Double.pi * v)
+        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
     }
 
     public mutating func normal(_ mean: Double, _ sd: Double) -> Double {
