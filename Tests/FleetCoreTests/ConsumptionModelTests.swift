@@ -23,7 +23,7 @@ import Testing
         #expect(abs(t.litres - 24) < 0.5 && abs(s.litres - 24) < 4)
         // Legs apart from each other, each with its own two ends: the rate is only as good as their
         // scatter over their km, and a 300 km road is uncertain by litres.
-        let e = try #require(scattered.rateError)
+        let e = try #require(scattered.fit?.rateError)
         #expect(s.sigma >= e * 300)
         #expect(s.sigma > 4)
         #expect(t.sigma < s.sigma / 2)
@@ -61,12 +61,12 @@ import Testing
     @Test func theRatesErrorShrinksWithMoreLegs() throws {
         let few = Self.model(rate: 0.08, km: 15, noise: Array(Self.wide.prefix(8)))
         let many = Self.model(rate: 0.08, km: 15, noise: Array(Self.wide.prefix(8)) + Array(Self.wide.prefix(7)))
-        #expect(try #require(many.rateError) < #require(few.rateError))
+        #expect(try #require(many.fit?.rateError) < #require(few.fit?.rateError))
     }
 
     @Test func nothingIsExpectedBeforeEnoughLegs() {
         let m = Self.model(rate: 0.08, km: 15, noise: Array(Self.wide.prefix(ConsumptionModel.minLegs - 1)))
         #expect(m.expected(km: 50, levelError: 0.3) == nil)
-        #expect(m.rateError == nil)
+        #expect(m.fit == nil)
     }
 }

@@ -40,12 +40,6 @@ public struct ConsumptionModel: Sendable, Equatable, Codable {
         }
     }
 
-    /// Litres per km, robust to a leg with an unseen loss in it (`fit`).
-    var rate: Double? { fit?.rate }
-
-    /// The standard error of `rate`.
-    var rateError: Double? { fit?.rateError }
-
     /// What the legs say, under a model with two sources of scatter:
     ///   litres = rate × km + ε,   Var ε = (share × rate × km)² + endpoints²
     /// `share` grows with the road (load, traffic, driving, a trailer on some legs); `endpoints` does not:
@@ -60,6 +54,18 @@ public struct ConsumptionModel: Sendable, Equatable, Codable {
         var endpoints: Double
         /// How much wider the worst tenth of the legs fall than the fitted model says (≥ 1).
         var widen: Double
+
+        /// The expected burn over `km` and its standard deviation, given the level error of the road's two
+        /// ends: the road's share of scatter, its ends' (at least their levels' own error), and the rate's
+        /// error times the km, all widened by how far the vehicle's worst legs fall outside the fit. Any
+        /// unmodelled source of scatter widens it, and a percentile rather than the median keeps a minority
+        /// of heavy legs (a trailer hitched on some, a hill climbed cold) from being averaged away.
+        func expected(km: Double, levelError: Double) -> (litres: Double, sigma: Double) {
+            let road = share * rate * km
+            let ends = max(endpoints, levelError)
+            let fromRate = rateError * km
+            return (rate * km, widen * (road * road + ends * ends + fromRate * fromRate).squareRoot())
+        }
     }
 
     /// First the scatter: around the legs' rates' median weighted by km (a least-absolute-deviations line
@@ -147,17 +153,8 @@ public struct ConsumptionModel: Sendable, Equatable, Codable {
         return max(road * road + endpoints * endpoints, 1e-12)
     }
 
-    /// The expected burn over `km` and its standard deviation, given the level error of the road's two ends:
-    /// the road's share of scatter, its ends' (at least their levels' own error), and the rate's error times
-    /// the km, all widened by how far the vehicle's worst legs fall outside the fit. Any unmodelled source of
-    /// scatter widens it, and a percentile rather than the median keeps a minority of heavy legs (a trailer
-    /// hitched on some, a hill climbed cold) from being averaged away.
+    /// The expected burn over `km` and its standard deviation (`Fit.expected`).
     func expected(km: Double, levelError: Double) -> (litres: Double, sigma: Double)? {
-        guard let f = fit else { return nil }
-        let road = f.share * f.rate * km
-        let ends = max(f.endpoints, levelError)
-        let fromRate = f.rateError * km
-        let sigma = f.widen * (road * road + ends * ends + fromRate * fromRate).squareRoot()
-        return (f.rate * km, sigma)
+        fit?.expected(km: km, levelError: levelError)
     }
 }

@@ -67,17 +67,19 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
         let here = Point(level: x, error: ProbeNoise.levelError(sigma: scatter, readings: readings),
                          ts: ts, km: km, idleMs: idleMs)
         if let last = points.last, ts <= last.ts { return nil }
+        // Fitted once per level: every kept level is judged against the same model.
+        let fit = consumption.fit
         if let first = points.first {
-            let e = excess(from: first, to: here, t)
+            let e = excess(from: first, to: here, fit, t)
             lossGoesOn = here.km - first.km < Self.minKm || e.litres > 2 * e.sigma
         }
         if let s = suspect, here.km - s.at.km >= Self.minKm {
             suspect = nil
-            if var confirmed = judge(from: s.anchor, to: here, t), seenFromBefore(s.anchor, to: here, t) {
+            if var confirmed = judge(from: s.anchor, to: here, fit, t), seenFromBefore(s.anchor, to: here, fit, t) {
                 // The loss was seen where the suspect was found; unless more went missing since, it ended
                 // there (a confirmation the next morning is not when the fuel went), and a loss on the next
                 // leg is another one.
-                let since = excess(from: s.at, to: here, t)
+                let since = excess(from: s.at, to: here, fit, t)
                 if since.litres <= 2 * since.sigma { confirmed.endedAt = s.at.ts }
                 restart(from: here)
                 return confirmed
@@ -87,7 +89,7 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
         var found: (step: LevelStep, anchor: Point)?
         var sure: LevelStep?
         for a in points {
-            guard let s = judge(from: a, to: here, t) else { continue }
+            guard let s = judge(from: a, to: here, fit, t) else { continue }
             if isSure(s, t), s.volume > sure?.volume ?? 0 { sure = s }
             // The most significant, not the largest: a level further back shows the same loss with the noise
             // of more road, and its larger minimum would then have to be met again to confirm it.
@@ -112,9 +114,9 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
     /// level read high on a slope shows a loss to every level after it, and none from the one before;
     /// fuel that went missing after `a` shows from both. With only the bound, the burn from that earlier
     /// level is overstated, so nothing is asked of it.
-    func seenFromBefore(_ a: Point, to b: Point, _ t: FuelThresholds) -> Bool {
+    func seenFromBefore(_ a: Point, to b: Point, _ fit: ConsumptionModel.Fit?, _ t: FuelThresholds) -> Bool {
         guard consumption.isLearned, let p = points.last(where: { $0.km <= a.km - Self.minKm && $0.ts < a.ts }) else { return true }
-        let e = excess(from: p, to: b, t)
+        let e = excess(from: p, to: b, fit, t)
         return e.litres > 2 * e.sigma
     }
 
@@ -140,15 +142,15 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
     }
 
     /// Fuel gone from `a` to `b` beyond the expected burn, and its standard deviation.
-    func excess(from a: Point, to b: Point, _ t: FuelThresholds) -> (litres: Double, sigma: Double) {
-        let e = evidence(from: a, to: b, t).evidence
+    func excess(from a: Point, to b: Point, _ fit: ConsumptionModel.Fit?, _ t: FuelThresholds) -> (litres: Double, sigma: Double) {
+        let e = evidence(from: a, to: b, fit, t).evidence
         return (a.level - b.level - e.expectedBurnL, e.sigmaL)
     }
 
-    func judge(from a: Point, to b: Point, _ t: FuelThresholds) -> LevelStep? {
+    func judge(from a: Point, to b: Point, _ fit: ConsumptionModel.Fit?, _ t: FuelThresholds) -> LevelStep? {
         let km = max(b.km - a.km, 0)
         let drop = a.level - b.level
-        var (evidence, minVolume) = evidence(from: a, to: b, t)
+        var (evidence, minVolume) = evidence(from: a, to: b, fit, t)
         let excess = drop - evidence.expectedBurnL
         guard excess >= minVolume, km >= Self.minKm else { return nil }
         evidence.observedDropL = drop
@@ -160,18 +162,20 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
         return s
     }
 
-    /// What the road and idling from `a` to `b` explain, and the least excess that is a drain.
-    func evidence(from a: Point, to b: Point, _ t: FuelThresholds) -> (evidence: RoadDrainEvidence, minVolume: Double) {
+    /// What the road and idling from `a` to `b` explain under the vehicle's fitted consumption (nil: not
+    /// learned), and the least excess that is a drain.
+    func evidence(from a: Point, to b: Point, _ fit: ConsumptionModel.Fit?, _ t: FuelThresholds) -> (evidence: RoadDrainEvidence, minVolume: Double) {
         let km = max(b.km - a.km, 0)
         let levelError = (a.error * a.error + b.error * b.error).squareRoot()
         let evidence: RoadDrainEvidence
         let minVolume: Double
-        if let e = consumption.expected(km: km, levelError: levelError) {
+        if let fit {
+            let e = fit.expected(km: km, levelError: levelError)
             let idleL = Self.idleBurnL(from: a, to: b, t)
             let drift = min(t.thermalDriftLph * Double(b.ts - a.ts) / 3_600_000, t.maxThermalDriftL)
             let sigma = (e.sigma * e.sigma + idleL * idleL + drift * drift).squareRoot()
             evidence = RoadDrainEvidence(distanceKm: km, expectedBurnL: e.litres + idleL, sigmaL: sigma,
-                                         learnedLPer100Km: consumption.rate.map { $0 * 100 }, legs: consumption.legKm.count)
+                                         learnedLPer100Km: fit.rate * 100, legs: consumption.legKm.count)
             // Beyond what this vehicle plausibly burns, by the significance the parked steps must reach.
             minVolume = max(t.drainMinL, t.stepSignificance * sigma)
         } else {
