@@ -132,4 +132,36 @@ import SeededRandom
         v.park(minutes: 30)
         #expect(Self.drains(v).isEmpty)
     }
+
+    /// A car's first road, before any leg is learned: a third of its tank gone on the way, and at the next
+    /// stop the driver fills up before any further stop could confirm the loss. Judged on the bound any
+    /// vehicle stays under, which already allows for one tilted stop, the loss is sure at once.
+    @Test(arguments: [UInt64(41), 42, 43])
+    func aFirstDayLossFollowedByAFillIsReported(seed: UInt64) throws {
+        var v = SyntheticVehicle(tankL: 60, level: 50, noise: 0.004, seed: seed)
+        v.park(minutes: 30)
+        v.drive(minutes: 25, lPer100: 7, slosh: 0.02, losing: 20)
+        v.park(minutes: 15)
+        v.park(minutes: 3, flowLpm: 8)
+        v.park(minutes: 30)
+        let d = Self.drains(v)
+        try #require(d.count == 1, "seed \(seed): \(d)")
+        #expect(d[0].moving)
+        #expect(d[0].road?.learnedLPer100Km == nil)
+        #expect(abs(d[0].volumeL - 20) < 5, "seed \(seed): \(d[0].volumeL)")
+    }
+
+    /// A unit that reports every 90 s while parked: the level before a fill rests on two calm readings. Its
+    /// error is theirs, not the spread of the fill's first reading (which made it ±20 L, and hid the loss).
+    @Test func aLossBeforeAFillSoonAfterArrivingIsReported() throws {
+        var (v, _) = Self.truckDay(seed: 5)
+        v.drive(minutes: 40, lPer100: 32, slosh: 0.02, losing: 60)
+        v.park(minutes: 3, periodS: 90)
+        v.park(minutes: 3, flowLpm: 40, periodS: 90)
+        v.park(minutes: 30)
+        let d = Self.drains(v)
+        try #require(d.count == 1, "\(d)")
+        #expect(d[0].moving)
+        #expect(abs(d[0].volumeL - 60) < 10, "\(d[0].volumeL)")
+    }
 }

@@ -24,9 +24,6 @@ public struct FuelThresholds: Sendable, Equatable {
     public var sloshAllowanceL: Double
     /// No road vehicle has a range under ~500 km on a full tank: it burns at most 0.2 % of its tank per km.
     public var maxBurnPerKmL: Double
-    /// A drain on the road must exceed that bound by twice the parked minimum (two stop levels, each
-    /// with its own noise, and a trip's worth of thermal change).
-    public var movingDrainMinL: Double
     /// Fuel expands ≈ 0.1 % per °C and the air moves up to ~2 °C an hour, a day's swing 15 °C: two levels
     /// hours apart can differ by this much per hour, at most `maxThermalDriftL`, with nothing lost.
     public var thermalDriftLph: Double
@@ -81,7 +78,6 @@ public struct FuelThresholds: Sendable, Equatable {
         thermalDriftLph = 0.002 * c
         maxThermalDriftL = 0.015 * c
         maxBurnPerKmL = 0.002 * c
-        movingDrainMinL = 2 * drainMinL
         nearZeroL = max(0.3, 0.005 * c)
         dropoutFromL = max(3, 3 * nearZeroL)
         movingDropoutFromL = max(3, 0.1 * c)
@@ -91,7 +87,7 @@ public struct FuelThresholds: Sendable, Equatable {
     public func applying(_ o: FuelThresholdOverrides) -> FuelThresholds {
         var t = self
         if let v = o.refuelMinL { t.refuelMinL = v }
-        if let v = o.drainMinL { t.drainMinL = v; t.movingDrainMinL = 2 * v }
+        if let v = o.drainMinL { t.drainMinL = v }
         if let v = o.maxBurnPerKmL { t.maxBurnPerKmL = v }
         if let v = o.triggerL { t.triggerL = v }
         if let v = o.idleBurnLph { t.idleBurnLph = v }

@@ -36,16 +36,16 @@ public struct LevelBuffer: Sendable, Equatable, Codable {
         return picked.isEmpty ? nil : Median.of(picked[...])
     }
 
-    private func levels(since: Int64) -> [Double] {
+    private func levels(since: Int64, through: Int64 = .max) -> [Double] {
         var picked: [Double] = []
-        for i in levels.indices where times[i] >= since { picked.append(levels[i]) }
+        for i in levels.indices where times[i] >= since && times[i] <= through { picked.append(levels[i]) }
         return picked
     }
 
-    /// Spread of the levels measured at or after `since`: 1.4826 × their median absolute deviation
-    /// (σ for Gaussian scatter, robust to a spike).
-    public func spread(since: Int64) -> Double {
-        let picked = levels(since: since)
+    /// Spread of the levels measured from `since` through `through`: 1.4826 × their median absolute
+    /// deviation (σ for Gaussian scatter, robust to a spike).
+    public func spread(since: Int64, through: Int64 = .max) -> Double {
+        let picked = levels(since: since, through: through)
         guard picked.count >= 2 else { return 0 }
         let m = Median.of(picked[...])
         return 1.4826 * Median.of(picked.map { abs($0 - m) }[...])

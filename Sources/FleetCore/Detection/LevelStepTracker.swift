@@ -349,8 +349,9 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     /// A settled level for the road ledger; a loss it finds is proposed like a step at a stop.
     mutating func roadLevel(_ level: Double, readings: Int, ts: Int64, _ t: FuelThresholds) -> LevelStep? {
         // A level a stop pins is as good as its readings' scatter allows: the probe's noise, or more where
-        // the surface had not quite settled.
-        let scatter = max(noise.sigma(prior: t.priorNoiseL), still.spread(since: .min))
+        // the surface had not quite settled. Only the readings it rests on: those after it may already be
+        // the fill or theft that ends it.
+        let scatter = max(noise.sigma(prior: t.priorNoiseL), still.spread(since: .min, through: ts))
         guard let s = road.level(level, readings: readings, scatter: scatter, ts: ts, km: stopKm, t) else {
             // The road's loss did not go on over the next leg: report it.
             guard let p = pending, p.moving, p.endedAt < ts, excursion == nil, !road.lossGoesOn else { return nil }

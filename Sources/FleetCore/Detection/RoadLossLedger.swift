@@ -115,7 +115,7 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
     /// fuel that went missing after `a` shows from both. With only the bound, the burn from that earlier
     /// level is overstated, so nothing is asked of it.
     func seenFromBefore(_ a: Point, to b: Point, _ fit: ConsumptionModel.Fit?, _ t: FuelThresholds) -> Bool {
-        guard consumption.isLearned, let p = points.last(where: { $0.km <= a.km - Self.minKm && $0.ts < a.ts }) else { return true }
+        guard fit != nil, let p = points.last(where: { $0.km <= a.km - Self.minKm && $0.ts < a.ts }) else { return true }
         let e = excess(from: p, to: b, fit, t)
         return e.litres > 2 * e.sigma
     }
@@ -123,11 +123,15 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
     /// A loss this many times its minimum is reported at once; a smaller one waits for confirmation.
     static let sureMargin = 2.0
 
-    /// Beyond what a tilted stop can explain: twice the minimum, and the minimum plus what a slope under
-    /// either level makes two levels disagree by. The learned scatter describes most stops, but a stop on
-    /// a steep grade reads a long tank several % off, rarely enough that the vehicle's legs may not show it.
+    /// Beyond what a tilted stop can explain: the minimum plus what a slope under either level makes two
+    /// levels disagree by, and, judged on the vehicle's learned burn, twice the minimum. The learned scatter
+    /// describes most stops, but a stop on a steep grade reads a long tank several % off, rarely enough that
+    /// the vehicle's legs may not show it. Judged on the bound any vehicle stays under, the minimum already
+    /// allows one slope: a second is all a tilt adds (a theft that leaves the tank low is often followed by
+    /// a fill before any further stop could confirm it).
     func isSure(_ s: LevelStep, _ t: FuelThresholds) -> Bool {
-        s.volume >= Self.sureMargin * s.minVolume && s.volume >= s.minVolume + t.sloshAllowanceL
+        let learned = s.road?.learnedLPer100Km != nil
+        return s.volume >= s.minVolume + t.sloshAllowanceL && (!learned || s.volume >= Self.sureMargin * s.minVolume)
     }
 
     /// Less is odometer rounding at a stop: a change there is the parked detector's to judge.
@@ -169,22 +173,25 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
         let levelError = (a.error * a.error + b.error * b.error).squareRoot()
         let evidence: RoadDrainEvidence
         let minVolume: Double
+        // Fuel expands and shrinks with the air between the two levels.
+        let drift = min(t.thermalDriftLph * Double(b.ts - a.ts) / 3_600_000, t.maxThermalDriftL)
         if let fit {
             let e = fit.expected(km: km, levelError: levelError)
             let idleL = Self.idleBurnL(from: a, to: b, t)
-            let drift = min(t.thermalDriftLph * Double(b.ts - a.ts) / 3_600_000, t.maxThermalDriftL)
             let sigma = (e.sigma * e.sigma + idleL * idleL + drift * drift).squareRoot()
             evidence = RoadDrainEvidence(distanceKm: km, expectedBurnL: e.litres + idleL, sigmaL: sigma,
                                          learnedLPer100Km: fit.rate * 100, legs: consumption.legKm.count)
             // Beyond what this vehicle plausibly burns, by the significance the parked steps must reach.
             minVolume = max(t.drainMinL, t.stepSignificance * sigma)
         } else {
-            // Not learned yet: only beyond the most any vehicle can burn over that road and time, and beyond
-            // what tilt and slosh can make two stops' levels disagree by (a slope at either).
+            // Not learned yet: only beyond the most any vehicle can burn over that road and time (most ranges
+            // are 700–1,000 km a tank against the bound's 500, room for hills and loads), and beyond what a
+            // slope under either stop and the air's warming can make two stops' levels disagree by.
             let hours = Double(b.ts - a.ts) / 3_600_000
             evidence = RoadDrainEvidence(distanceKm: km, expectedBurnL: t.maxBurnPerKmL * km + t.idleBurnLph * hours,
-                                         sigmaL: levelError, learnedLPer100Km: nil, legs: consumption.legKm.count)
-            minVolume = t.movingDrainMinL + t.sloshAllowanceL
+                                         sigmaL: (levelError * levelError + drift * drift).squareRoot(),
+                                         learnedLPer100Km: nil, legs: consumption.legKm.count)
+            minVolume = t.drainMinL + t.sloshAllowanceL + drift
         }
         return (evidence, minVolume)
     }
