@@ -110,7 +110,10 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             stopJudged = false
             stopUnjudgedChange = false
             stopInLedger = false
-            if afterGap { road.restart() }
+            // A gap where the vehicle stayed put (a unit that reports zeros while parked, an outage) keeps
+            // the road's account: the level after it is still comparable, and for such a unit the only
+            // settled levels are those it reports awake before driving off. A fill or theft in the gap is
+            // judged below, and closes the account if found; a move unseen already closed it.
             if afterGap, let prior = stopPrior, let last = trip.lastTime {
                 // Judge the stop against the trip's level: a fill or theft may hide in the gap.
                 ref = prior
@@ -141,7 +144,16 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             // drain keeps them apart even when no single step stands out of the noise).
             let quiet = ts - e.lastChangeTs >= t.joinMs && e.post.count >= 3
                 && abs(level - Median.of(e.post.levels.prefix(3))) <= t.calmBandL
-            if quiet || ts - e.startedAt >= t.maxEventMs { return resolve(e, at: ts, t) }
+            let timedOut = ts - e.startedAt >= t.maxEventMs
+            if quiet || timedOut {
+                // A loss that barely clears the noise on the few readings after it waits until a full ring of
+                // readings after its last change pins the level: five readings of a noisy probe sit 3σ low
+                // often enough over a fleet's stops, nine far more seldom. A clear loss is reported at once.
+                guard !e.up, isMarginal(e, t) else { return resolve(e, at: ts, t) }
+                if timedOut || e.post.count(since: e.lastChangeTs) >= e.post.capacity {
+                    return resolve(e, at: ts, t, afterReadings: e.post.capacity)
+                }
+            }
             excursion = e
             return nil
         }
@@ -319,11 +331,27 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     }
 
     /// Closes an excursion into a candidate step (`propose`).
-    mutating func resolve(_ e: Excursion, at ts: Int64, _ t: FuelThresholds) -> LevelStep? {
+    /// Significant on the level before and the last five readings, but within `confirmSignificance` of
+    /// their noise. A loss that is not significant there is dismissed as before: waiting for more readings
+    /// only to report what five would have dismissed would give the noise a second chance.
+    func isMarginal(_ e: Excursion, _ t: FuelThresholds) -> Bool {
+        guard let after = e.post.median(last: Self.afterReadings) else { return false }
+        let error = ProbeNoise.stepError(sigma: noise.sigma(prior: t.priorNoiseL), before: e.beforeFromTrip ? 3 : e.beforeCount,
+                                         after: min(e.post.count, Self.afterReadings))
+        let volume = e.before - after
+        return volume >= t.stepSignificance * error && volume < Self.confirmSignificance * error
+    }
+
+    /// The level after a change: the median of its last readings.
+    static let afterReadings = 5
+    /// A loss this many standard errors beyond the noise needs no more readings to be sure of.
+    static let confirmSignificance = 6.0
+
+    mutating func resolve(_ e: Excursion, at ts: Int64, _ t: FuelThresholds, afterReadings: Int = afterReadings) -> LevelStep? {
         excursion = nil
         stopJudged = true
-        let after = e.post.median(last: 5)!
-        adopt(after, at: e.post.lastTime ?? ts, count: min(e.post.count, 5))
+        let after = e.post.median(last: afterReadings)!
+        adopt(after, at: e.post.lastTime ?? ts, count: min(e.post.count, afterReadings))
         // A level before taken from the trip (the stop's prior: an excursion never outlives its stop) carries
         // slosh; a loss must also clear where the trip's level stood as it stopped (fills are judged on the
         // slosh alone, as before).
@@ -337,7 +365,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         // minute and a half at 10 s: an idling theft that ended minutes ago has held).
         c.heldMs = (e.post.lastTime ?? ts) - min(e.leftTs, e.post.times.first ?? ts)
         c.noiseError = ProbeNoise.stepError(sigma: noise.sigma(prior: t.priorNoiseL), before: e.beforeFromTrip ? 3 : e.beforeCount,
-                                            after: min(e.post.count, 5))
+                                            after: min(e.post.count, afterReadings))
         // Only a drop seen with the engine running all along, within a stop, needs to prove it holds: across
         // a gap (zeros overnight) or with the ignition off it is no red-light dip.
         if e.beforeFromTrip || e.ignitionOffSeen { c.heldMs = max(c.heldMs, t.drainHoldMs) }
