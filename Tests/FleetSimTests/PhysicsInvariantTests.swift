@@ -154,10 +154,10 @@ import Testing
         let streams = byVehicle(run)
         let m = run.truth.filter { $0.kind == .maintenance }
         #expect(m.count > 5)
-        for e in m where e.trigger == MaintenanceAlert.Trigger.distance.rawValue {
+        for e in m where e.trigger == .distance {
             let rec = run.sim.serviceRecords.first { $0.vehicleID == e.vehicle && $0.service == e.service }!
             let plan = run.sim.plans.first { $0.service == e.service && $0.applies(to: e.vehicle) }!
-            let due = rec.odometerKm! + plan.intervalKm! - (e.level == MaintenanceAlert.Level.dueSoon.rawValue ? plan.noticeKm! : 0)
+            let due = rec.odometerKm! + plan.intervalKm! - (e.level == .dueSoon ? plan.noticeKm! : 0)
             let odo = (streams[e.vehicle] ?? []).first { $0.trueMs >= e.startMs && $0.reading.odometerKm != nil }?.reading.odometerKm
             #expect(odo.map { $0 >= due - 0.01 && $0 < due + 2 } ?? false, "\(TruthCodec.line(e)) due \(due) published \(String(describing: odo))")
         }

@@ -76,7 +76,7 @@ import SeededRandom
         var e = TruthEvent(kind: .drain, vehicle: "v00012", startMs: 1_767_225_601_916, endMs: 1_767_226_601_916)
         e.volumeL = 23.456; e.moving = false; e.levelBeforeL = 40; e.levelAfterL = 16.544
         var m = TruthEvent(kind: .maintenance, vehicle: "v00001", startMs: 5, endMs: 5)
-        m.service = "oil_change"; m.trigger = "distance"; m.level = "due_soon"
+        m.service = "oil_change"; m.trigger = .distance; m.level = .dueSoon
         var k = TruthEvent(kind: .clockSkew, vehicle: "v00002", startMs: 7, endMs: 9_000)
         k.skewMs = 3_600_123
         let text = [e, m, k].map(TruthCodec.line).joined(separator: "\n")

@@ -1,3 +1,4 @@
+import FleetCore
 import Testing
 @testable import FleetSim
 import SeededRandom
@@ -137,17 +138,17 @@ import SeededRandom
     }
 
     @Test func maintenanceAlertsExpectedVersusRaised() {
-        func m(_ v: String, _ service: String, _ level: String, _ trigger: String, _ t: Int64) -> TruthEvent {
+        func m(_ v: String, _ service: String, _ level: MaintenanceAlert.Level, _ trigger: MaintenanceAlert.Trigger, _ t: Int64) -> TruthEvent {
             var e = TruthEvent(kind: .maintenance, vehicle: v, startMs: t, endMs: t)
             e.service = service; e.level = level; e.trigger = trigger
             return e
         }
-        let truth = [m("v1", "oil_change", "due_soon", "distance", 0), m("v1", "oil_change", "overdue", "distance", 100 * min),
-                     m("v2", "inspection", "due_soon", "time", 0)]
+        let truth = [m("v1", "oil_change", .dueSoon, .distance, 0), m("v1", "oil_change", .overdue, .distance, 100 * min),
+                     m("v2", "inspection", .dueSoon, .time, 0)]
         let d = [
-            DetectedEvent(kind: "maintenance", vehicle: "v1", startMs: 2 * min, service: "oil_change", trigger: "distance", level: "due_soon"),
-            DetectedEvent(kind: "maintenance", vehicle: "v2", startMs: 3 * min, service: "inspection", trigger: "distance", level: "due_soon"),
-            DetectedEvent(kind: "maintenance", vehicle: "v2", startMs: 3 * min, service: "inspection", trigger: "time", level: "overdue"),
+            DetectedEvent(kind: "maintenance", vehicle: "v1", startMs: 2 * min, service: "oil_change", trigger: .distance, level: .dueSoon),
+            DetectedEvent(kind: "maintenance", vehicle: "v2", startMs: 3 * min, service: "inspection", trigger: .distance, level: .dueSoon),
+            DetectedEvent(kind: "maintenance", vehicle: "v2", startMs: 3 * min, service: "inspection", trigger: .time, level: .overdue),
         ]
         let s = Scorer.score(truth: truth, detected: d).maintenance
         #expect(s.expected == 3 && s.raised == 3 && s.matched == 2 && s.sameTrigger == 1 && s.missed == 1 && s.unexpected == 1)

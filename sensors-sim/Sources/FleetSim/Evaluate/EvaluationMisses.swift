@@ -59,7 +59,7 @@ extension InProcessEvaluation {
         for t in truth where t.kind == .maintenance
             && !alerts.contains(where: { $0.vehicle == t.vehicle && $0.service == t.service && $0.level == t.level }) {
             lines.append(EvaluationMiss(tag: "FN", kind: "maintenance", vehicle: t.vehicle, startMs: t.startMs, endMs: t.endMs,
-                                        line: "FN maintenance \(t.vehicle) \(time(t.startMs)) \(t.service ?? "") \(t.level ?? "") by \(t.trigger ?? "")"))
+                                        line: "FN maintenance \(t.vehicle) \(time(t.startMs)) \(t.service ?? "") \(t.level?.rawValue ?? "") by \(t.trigger?.rawValue ?? "")"))
         }
         return lines
     }

@@ -17,7 +17,7 @@ public struct EventAgreement: Sendable {
     public var identical: Bool { onlyFirst.isEmpty && onlySecond.isEmpty }
 
     public init(_ first: [DetectedEvent], _ second: [DetectedEvent], toleranceMs: Int64) {
-        func key(_ e: DetectedEvent) -> String { [e.kind, e.vehicle, e.service ?? "", e.level ?? ""].joined(separator: "|") }
+        func key(_ e: DetectedEvent) -> String { [e.kind, e.vehicle, e.service ?? "", e.level?.rawValue ?? ""].joined(separator: "|") }
         var pool = Dictionary(grouping: second, by: key).mapValues { $0.sorted { $0.startMs < $1.startMs } }
         for e in first.sorted(by: { $0.startMs < $1.startMs }) {
             let k = key(e)

@@ -116,8 +116,8 @@ extension DetectionEvent {
         case .anomaly(let a):
             DetectedEvent(kind: a.kind.rawValue, vehicle: a.vehicleID, startMs: a.ts)
         case .maintenance(let m):
-            DetectedEvent(kind: "maintenance", vehicle: m.vehicleID, startMs: m.ts, service: m.service, trigger: m.trigger.rawValue,
-                          level: m.level.rawValue)
+            DetectedEvent(kind: "maintenance", vehicle: m.vehicleID, startMs: m.ts, service: m.service, trigger: m.trigger,
+                          level: m.level)
         }
     }
 }

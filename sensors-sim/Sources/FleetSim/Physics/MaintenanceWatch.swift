@@ -48,8 +48,8 @@ struct MaintenanceWatch {
     private func event(_ v: String, _ t: Int64, _ trigger: MaintenanceAlert.Trigger, _ level: MaintenanceAlert.Level) -> TruthEvent {
         var e = TruthEvent(kind: .maintenance, vehicle: v, startMs: t, endMs: t)
         e.service = service
-        e.trigger = trigger.rawValue
-        e.level = level.rawValue
+        e.trigger = trigger
+        e.level = level
         return e
     }
 }

@@ -1,3 +1,5 @@
+import FleetCore
+
 /// One event fleetd wrote (README, Reference: tables), reduced to what scoring needs. Times are epoch ms.
 public struct DetectedEvent: Sendable, Equatable {
     /// `refuel`/`drain` for fuel transactions, the anomaly kind for anomalies, `maintenance` for alerts.
@@ -7,11 +9,11 @@ public struct DetectedEvent: Sendable, Equatable {
     public var endMs: Int64
     public var volumeL: Double?
     public var service: String?
-    public var trigger: String?
-    public var level: String?
+    public var trigger: MaintenanceAlert.Trigger?
+    public var level: MaintenanceAlert.Level?
 
     public init(kind: String, vehicle: String, startMs: Int64, endMs: Int64? = nil, volumeL: Double? = nil,
-                service: String? = nil, trigger: String? = nil, level: String? = nil) {
+                service: String? = nil, trigger: MaintenanceAlert.Trigger? = nil, level: MaintenanceAlert.Level? = nil) {
         self.kind = kind
         self.vehicle = vehicle
         self.startMs = startMs

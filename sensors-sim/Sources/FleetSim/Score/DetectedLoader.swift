@@ -1,3 +1,4 @@
+import FleetCore
 import FleetIngest
 
 /// Reads fleetd's outputs (the event tables of README, Reference) for the vehicles and span of a truth file.
@@ -37,7 +38,8 @@ public enum DetectedLoader {
                 """, params)
             for i in 0..<r.rowCount {
                 out.append(DetectedEvent(kind: "maintenance", vehicle: r.string(i, 0) ?? "?", startMs: r.int(i, 4) ?? 0,
-                                         service: r.string(i, 1), trigger: r.string(i, 2), level: r.string(i, 3)))
+                                         service: r.string(i, 1), trigger: r.string(i, 2).flatMap(MaintenanceAlert.Trigger.init(rawValue:)),
+                                         level: r.string(i, 3).flatMap(MaintenanceAlert.Level.init(rawValue:))))
             }
         } else { notes.append("table maintenance_alerts does not exist: read as empty") }
         return out

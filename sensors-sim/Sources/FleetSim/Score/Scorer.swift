@@ -131,7 +131,7 @@ public enum Scorer {
         var largestGapAt: String?
         var byLevel: [String: [String: Int]] = [:]
         for e in truth {
-            let level = e.level ?? "?"
+            let level = e.level?.rawValue ?? "?"
             byLevel[level, default: [:]]["expected", default: 0] += 1
             var best: Int?
             var bestGap = Int64.max
@@ -144,13 +144,13 @@ public enum Scorer {
                 matched += 1
                 if online(e), bestGap > largestGap {
                     largestGap = bestGap
-                    largestGapAt = "\(e.vehicle) \(e.service ?? "?") \(e.level ?? "?") at \(Timestamp.formatRFC3339(ms: e.startMs))"
+                    largestGapAt = "\(e.vehicle) \(e.service ?? "?") \(e.level?.rawValue ?? "?") at \(Timestamp.formatRFC3339(ms: e.startMs))"
                 }
                 byLevel[level, default: [:]]["matched", default: 0] += 1
                 if detected[j].trigger == e.trigger { sameTrigger += 1 }
             }
         }
-        for d in detected { byLevel[d.level ?? "?", default: [:]]["raised", default: 0] += 1 }
+        for d in detected { byLevel[d.level?.rawValue ?? "?", default: [:]]["raised", default: 0] += 1 }
         return MaintenanceScore(expected: truth.count, raised: detected.count, matched: matched, sameTrigger: sameTrigger,
                                 missed: truth.count - matched, unexpected: detected.count - matched,
                                 largestGapSeconds: Double(largestGap) / 1000, largestGapAt: largestGapAt, byLevel: byLevel)

@@ -1,3 +1,4 @@
+import FleetCore
 import Foundation
 
 /// Reads and writes truth records as JSON Lines. Few records per run, so Foundation is fine here.
@@ -13,8 +14,8 @@ public enum TruthCodec {
         if let m = e.moving { s += ",\"moving\":\(m)" }
         num("tank_share", e.tankShare)
         str("service", e.service)
-        str("trigger", e.trigger)
-        str("level", e.level)
+        str("trigger", e.trigger?.rawValue)
+        str("level", e.level?.rawValue)
         if let k = e.skewMs { s += ",\"skew_ms\":\(k)" }
         num("from_km", e.fromKm)
         num("to_km", e.toKm)
@@ -74,8 +75,8 @@ public enum TruthCodec {
             ev.moving = r.moving
             ev.tankShare = r.tank_share
             ev.service = r.service
-            ev.trigger = r.trigger
-            ev.level = r.level
+            ev.trigger = r.trigger.flatMap(MaintenanceAlert.Trigger.init(rawValue:))
+            ev.level = r.level.flatMap(MaintenanceAlert.Level.init(rawValue:))
             ev.skewMs = r.skew_ms
             ev.fromKm = r.from_km
             ev.toKm = r.to_km

@@ -1,3 +1,5 @@
+import FleetCore
+
 /// One thing that really happened in the simulation, written as a JSON Lines record.
 ///
 /// Times are the true (not the device's) times, Unix epoch ms internally and RFC 3339 UTC
@@ -17,8 +19,8 @@ public struct TruthEvent: Sendable, Equatable {
     public var tankShare: Double?
     /// For `maintenance`.
     public var service: String?
-    public var trigger: String?
-    public var level: String?
+    public var trigger: MaintenanceAlert.Trigger?
+    public var level: MaintenanceAlert.Level?
     /// For `clock_skew`: how far ahead the device clock ran, ms.
     public var skewMs: Int64?
     /// For odometer faults: published value before and after the step, km.
