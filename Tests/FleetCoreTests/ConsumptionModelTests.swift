@@ -18,8 +18,8 @@ import Testing
     @Test func aRateLearnedFromScatteredLegsIsLessCertainOverALongRoad() throws {
         let tight = Self.model(rate: 0.08, km: 15, noise: Self.wide.map { $0 / 20 })
         let scattered = Self.model(rate: 0.08, km: 15, noise: Self.wide)
-        let t = try #require(tight.expected(km: 300, levelError: 0.3))
-        let s = try #require(scattered.expected(km: 300, levelError: 0.3))
+        let t = try #require(tight.fit?.expected(km: 300, levelError: 0.3))
+        let s = try #require(scattered.fit?.expected(km: 300, levelError: 0.3))
         #expect(abs(t.litres - 24) < 0.5 && abs(s.litres - 24) < 4)
         // Legs apart from each other, each with its own two ends: the rate is only as good as their
         // scatter over their km, and a 300 km road is uncertain by litres.
@@ -51,7 +51,7 @@ import Testing
             }
             let f = try #require(m.fit)
             if abs(f.rate - 0.08) <= 3 * f.rateError { within += 1 }
-            sigmas.append(try #require(m.expected(km: 150, levelError: 0.3)).sigma)
+            sigmas.append(try #require(m.fit?.expected(km: 150, levelError: 0.3)).sigma)
         }
         #expect(within >= 36, "\(within) of 40")
         let median = sigmas.sorted()[20]
@@ -66,7 +66,7 @@ import Testing
 
     @Test func nothingIsExpectedBeforeEnoughLegs() {
         let m = Self.model(rate: 0.08, km: 15, noise: Array(Self.wide.prefix(ConsumptionModel.minLegs - 1)))
-        #expect(m.expected(km: 50, levelError: 0.3) == nil)
+        #expect(m.fit?.expected(km: 50, levelError: 0.3) == nil)
         #expect(m.fit == nil)
     }
 }

@@ -152,9 +152,4 @@ public struct ConsumptionModel: Sendable, Equatable, Codable {
         let road = share * rate * km
         return max(road * road + endpoints * endpoints, 1e-12)
     }
-
-    /// The expected burn over `km` and its standard deviation (`Fit.expected`).
-    func expected(km: Double, levelError: Double) -> (litres: Double, sigma: Double)? {
-        fit?.expected(km: km, levelError: levelError)
-    }
 }

@@ -336,10 +336,15 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     /// only to report what five would have dismissed would give the noise a second chance.
     func isMarginal(_ e: Excursion, _ t: FuelThresholds) -> Bool {
         guard let after = e.post.median(last: Self.afterReadings) else { return false }
-        let error = ProbeNoise.stepError(sigma: noise.sigma(prior: t.priorNoiseL), before: e.beforeFromTrip ? 3 : e.beforeCount,
-                                         after: min(e.post.count, Self.afterReadings))
+        let error = stepError(e, afterReadings: Self.afterReadings, t)
         let volume = e.before - after
         return volume >= t.stepSignificance * error && volume < Self.confirmSignificance * error
+    }
+
+    /// The noise of the step from the level before an excursion to the median of its last `afterReadings`.
+    func stepError(_ e: Excursion, afterReadings: Int, _ t: FuelThresholds) -> Double {
+        ProbeNoise.stepError(sigma: noise.sigma(prior: t.priorNoiseL), before: e.beforeFromTrip ? 3 : e.beforeCount,
+                             after: min(e.post.count, afterReadings))
     }
 
     /// The level after a change: the median of its last readings.
@@ -364,8 +369,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         // How long the level stayed away from the level before (the ring of readings keeps only the last
         // minute and a half at 10 s: an idling theft that ended minutes ago has held).
         c.heldMs = (e.post.lastTime ?? ts) - min(e.leftTs, e.post.times.first ?? ts)
-        c.noiseError = ProbeNoise.stepError(sigma: noise.sigma(prior: t.priorNoiseL), before: e.beforeFromTrip ? 3 : e.beforeCount,
-                                            after: min(e.post.count, afterReadings))
+        c.noiseError = stepError(e, afterReadings: afterReadings, t)
         // Only a drop seen with the engine running all along, within a stop, needs to prove it holds: across
         // a gap (zeros overnight) or with the ignition off it is no red-light dip.
         if e.beforeFromTrip || e.ignitionOffSeen { c.heldMs = max(c.heldMs, t.drainHoldMs) }

@@ -90,7 +90,7 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
         var sure: LevelStep?
         for a in points {
             guard let s = judge(from: a, to: here, fit, t) else { continue }
-            if isSure(s, t), s.volume > sure?.volume ?? 0 { sure = s }
+            if isSure(s, learned: fit != nil, t), s.volume > sure?.volume ?? 0 { sure = s }
             // The most significant, not the largest: a level further back shows the same loss with the noise
             // of more road, and its larger minimum would then have to be met again to confirm it.
             if s.volume / s.minVolume > found.map({ $0.step.volume / $0.step.minVolume }) ?? 0 { found = (s, a) }
@@ -129,9 +129,8 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
     /// the vehicle's legs may not show it. Judged on the bound any vehicle stays under, the minimum already
     /// allows one slope: a second is all a tilt adds (a theft that leaves the tank low is often followed by
     /// a fill before any further stop could confirm it).
-    func isSure(_ s: LevelStep, _ t: FuelThresholds) -> Bool {
-        let learned = s.road?.learnedLPer100Km != nil
-        return s.volume >= s.minVolume + t.sloshAllowanceL && (!learned || s.volume >= Self.sureMargin * s.minVolume)
+    func isSure(_ s: LevelStep, learned: Bool, _ t: FuelThresholds) -> Bool {
+        s.volume >= s.minVolume + t.sloshAllowanceL && (!learned || s.volume >= Self.sureMargin * s.minVolume)
     }
 
     /// Less is odometer rounding at a stop: a change there is the parked detector's to judge.
