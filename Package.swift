@@ -33,6 +33,9 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // The one wrapper around each C library: no handle or C pointer leaves these targets.
+        .target(name: "LibPQ", dependencies: ["CLibPQ"], swiftSettings: strict),
+        .target(name: "Mosquitto", dependencies: ["CMosquitto"], swiftSettings: strict),
         // Pure domain: no I/O imports allowed here.
         .target(
             name: "FleetCore",
@@ -57,7 +60,7 @@ let package = Package(
         .target(
             name: "FleetIngest",
             dependencies: [
-                "FleetCore", "FleetMigrations", "CMosquitto", "CLibPQ",
+                "FleetCore", "FleetMigrations", "LibPQ", "Mosquitto",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -83,28 +86,28 @@ let package = Package(
         .target(name: "SeededRandom", path: "sensors-sim/Sources/SeededRandom", swiftSettings: strict),
         .target(
             name: "FleetSim",
-            dependencies: ["FleetCore", "FleetIngest", "SeededRandom"],
+            dependencies: ["FleetCore", "SeededRandom", "LibPQ", "Mosquitto"],
             path: "sensors-sim/Sources/FleetSim",
             swiftSettings: strict
         ),
         .executableTarget(
             name: "fleet-sim",
             dependencies: [
-                "FleetSim",
+                "FleetSim", "FleetIngest", "LibPQ", "Mosquitto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "sensors-sim/Sources/fleet-sim",
             swiftSettings: strict
         ),
         // What tests of several targets start: a private mosquitto.
-        .target(name: "FleetTestSupport", dependencies: ["FleetIngest"], path: "Tests/Support", swiftSettings: strict),
+        .target(name: "FleetTestSupport", dependencies: ["Mosquitto"], path: "Tests/Support", swiftSettings: strict),
         .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore", "SeededRandom"], swiftSettings: strict),
         .testTarget(
             name: "FleetIngestTests",
-            dependencies: ["FleetIngest", "FleetMigrations", "FleetSim", "SeededRandom", "FleetTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FleetIngest", "FleetMigrations", "FleetSim", "SeededRandom", "FleetTestSupport", "LibPQ", "Mosquitto", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        .testTarget(name: "FleetSimTests", dependencies: ["FleetSim", "SeededRandom", "FleetIngest", "FleetTestSupport"], swiftSettings: strict),
+        .testTarget(name: "FleetSimTests", dependencies: ["FleetSim", "SeededRandom", "FleetIngest", "FleetTestSupport", "Mosquitto"], swiftSettings: strict),
         // Detectors judged against the simulator's ground truth, without I/O.
         .testTarget(name: "FleetDetectionTests", dependencies: ["FleetCore", "FleetSim", "SeededRandom"], swiftSettings: strict),
     ]

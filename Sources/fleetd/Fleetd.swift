@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetIngest
 import Foundation
+import LibPQ
 import Logging
 
 let fleetdVersion = "0.1.0"

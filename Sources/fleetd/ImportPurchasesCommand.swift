@@ -2,6 +2,7 @@ import ArgumentParser
 import FleetCore
 import FleetIngest
 import Foundation
+import LibPQ
 
 /// `fleetd import-purchases FILE.csv`: a fuel card provider's export into `fuel_purchases`.
 struct ImportPurchases: AsyncParsableCommand {

@@ -1,8 +1,8 @@
 import FleetCore
 import FleetSim
 import Foundation
+import LibPQ
 import Testing
-
 @testable import FleetIngest
 
 /// What analysts read, on a simulated fleet's last day as fleetd wrote it in small batches:

@@ -1,7 +1,7 @@
 import FleetCore
 import Foundation
+import LibPQ
 import Testing
-
 @testable import FleetIngest
 
 /// Operators' rows that cannot mean anything (NaN, ±Infinity, 1e300, negative or century-long

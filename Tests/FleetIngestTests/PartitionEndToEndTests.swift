@@ -1,9 +1,9 @@
 import FleetCore
 import FleetMigrations
 import Foundation
+import LibPQ
 import Logging
 import Testing
-
 @testable import FleetIngest
 
 /// `readings` by day on the real PostgreSQL: an existing table converted in place with its data, days

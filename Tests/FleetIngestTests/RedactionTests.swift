@@ -1,5 +1,5 @@
+import LibPQ
 import Testing
-
 @testable import FleetIngest
 
 /// Passwords never reach a log line, in any of the forms libpq and MQTT URLs take them.

@@ -1,7 +1,8 @@
 import FleetSim
+import LibPQ
+import SeededRandom
 import Testing
 @testable import FleetIngest
-import SeededRandom
 
 /// The isolation of a refused batch, without a database: PostgreSQL is played by a rule that refuses
 /// any piece holding a poisoned message or event row.

@@ -2,6 +2,7 @@ import FleetCore
 import FleetIngest
 import FleetTestSupport
 import Foundation
+import Mosquitto
 import Testing
 @testable import FleetSim
 

@@ -49,7 +49,7 @@ import SeededRandom
     }
 
     @Test func samplesDecodeAsUnitPayloads() {
-        var s = SensorSample(ts: 1_767_225_601_916, seq: 42)
+        var s = Reading(vehicleID: "v00001", channel: .telemetry, ts: 1_767_225_601_916, seq: 42)
         s.fuelL = 68.3; s.odometerKm = 105_524.91; s.lat = 52.505212; s.lon = -0.000123
         s.speedKmh = 47.3; s.headingDeg = 271; s.ignition = false; s.engineHours = 3862.39
         var buf: [UInt8] = []
@@ -60,6 +60,7 @@ import SeededRandom
         #expect(r.ts == s.ts && r.seq == 42 && r.fuelL == 68.3 && r.odometerKm == 105_524.91)
         #expect(r.lat == 52.505212 && r.lon == -0.000123 && r.speedKmh == 47.3 && r.headingDeg == 271)
         #expect(r.ignition == false && r.engineHours == 3862.39 && r.fuelPct == nil)
+        #expect(r == s, "the simulator's reading is the one fleetd decodes")
     }
 
     @Test func rfc3339RoundTrip() {

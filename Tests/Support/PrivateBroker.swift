@@ -1,5 +1,5 @@
-import FleetIngest
 import Foundation
+import Mosquitto
 
 /// A private mosquitto on a random local port, killed when the test ends.
 public final class PrivateBroker {

@@ -1,7 +1,9 @@
 import Configuration
 import FleetCore
 import Foundation
+import LibPQ
 import Logging
+import Mosquitto
 import SystemPackage
 
 /// Every setting of `fleetd run`, resolved flags > environment (`FLEETD_…`) > config file

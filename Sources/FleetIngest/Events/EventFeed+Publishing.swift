@@ -1,3 +1,5 @@
+import LibPQ
+
 /// What a publisher keeps in PostgreSQL beside reading the feed: its cursor, and the lock that lets
 /// one fleetd publish at a time.
 extension EventFeed {

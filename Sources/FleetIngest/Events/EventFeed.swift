@@ -1,5 +1,6 @@
 import FleetCore
 import Foundation
+import LibPQ
 
 /// fleetd's events as one feed, read from PostgreSQL: the `events` view in commit order (`seq`), from a
 /// cursor, filtered, and followed live through `LISTEN fleetd_events`. A notification only says that

@@ -1,6 +1,8 @@
 import FleetCore
 import Foundation
+import LibPQ
 import Logging
+import Mosquitto
 
 /// Publishes every committed event to MQTT at QoS 1 on `{prefix}/{kind}/{vehicle_id}`, the payload
 /// the `events` view's JSON. Events are read from the tables (so none goes out before it committed,
@@ -151,7 +153,7 @@ public final class EventPublisher: @unchecked Sendable {
                 session?.window.rewind()
                 metrics.eventPublishRefusals.increment()
                 trouble("the MQTT broker refuses fleetd's events (check its ACL: fleetd's user must be allowed to write \(settings.prefix)/#); retrying", [
-                    "reason": "\(MQTTPublisher.reasonText(refused.reason))",
+                    "reason": "\(MosquittoClient.reasonText(refused.reason))",
                 ], atLeast: .seconds(5))
             } catch {
                 session = nil

@@ -1,20 +1,18 @@
 import Atomics
-import CMosquitto
 import Foundation
 import Logging
+import Mosquitto
 import Synchronization
 
 /// The broker side: a persistent MQTT v5 session on libmosquitto whose message callback copies
 /// every message into the spool before returning (libmosquitto acknowledges QoS 1 around the
 /// callback and has no manual-ack API, so the spool is what makes it durable).
 public final class MQTTSource: @unchecked Sendable {
-    private static let libraryInit: Void = { mosquitto_lib_init() }()
-
     private let settings: MQTTSettings
     private let spool: Spool
     private let metrics: FleetMetrics
     private let logger: Logger
-    private var mosq: OpaquePointer?
+    private let client: MosquittoClient
 
     /// True between a granted SUBACK and the next disconnect; read by /readyz.
     public let subscribed = ManagedAtomic<Bool>(false)
@@ -28,58 +26,28 @@ public final class MQTTSource: @unchecked Sendable {
     private let libraryErrors = Mutex(LogThrottle())
 
     public init(settings: MQTTSettings, spool: Spool, metrics: FleetMetrics, logger: Logger) throws {
-        _ = Self.libraryInit
         self.settings = settings
         self.spool = spool
         self.metrics = metrics
         self.logger = logger
-        guard let m = mosquitto_new(settings.clientID, false, nil) else {
-            throw StartupError("libmosquitto could not create a client (out of memory or an empty --client-id)")
+        do { client = try MosquittoClient(settings: settings, cleanSession: false) } catch {
+            throw StartupError("\(error) (flags: --client-id, --mqtt-ca-file, --mqtt-cert-file, --mqtt-key-file)")
         }
-        mosq = m
-        mosquitto_user_data_set(m, Unmanaged.passUnretained(self).toOpaque())
-        if let problem = settings.configure(m) { throw StartupError(problem) }
         // Nagle's algorithm stays on: all fleetd sends are acknowledgements, and while messages stream in
         // the broker's TCP acks ride on them, so acks coalesce at no wait (at a trickle each goes at once).
         // With TCP_NODELAY every PUBACK was a packet of its own: 37 k against 51 k readings/s on a backlog,
         // 14.7 against 10.0 µs of system CPU per reading (sensors-sim/bench/ingest.sh).
-        mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 0)
-        mosquitto_int_option(m, MOSQ_OPT_RECEIVE_MAXIMUM, Int32(settings.receiveMaximum))
-        mosquitto_reconnect_delay_set(m, 1, 30, true)
-        mosquitto_connect_v5_callback_set(m) { _, obj, rc, flags, _ in
-            MQTTSource.from(obj).didConnect(rc: rc, sessionPresent: flags & 1 == 1)
-        }
-        mosquitto_subscribe_v5_callback_set(m) { _, obj, _, count, granted, _ in
-            MQTTSource.from(obj).didSubscribe(granted: Array(UnsafeBufferPointer(start: granted, count: Int(count))))
-        }
-        mosquitto_disconnect_v5_callback_set(m) { _, obj, rc, _ in
-            MQTTSource.from(obj).didDisconnect(rc: rc)
-        }
-        Self.listenToLibraryLog(m, true)
-        mosquitto_message_v5_callback_set(m) { _, obj, message, _ in
-            guard let message else { return }
-            MQTTSource.from(obj).didReceive(message.pointee)
-        }
-    }
-
-    deinit {
-        if let mosq { mosquitto_destroy(mosq) }
-    }
-
-    /// libmosquitto formats every line of its log, debug ones included (two per message: the PUBLISH in
-    /// and the PUBACK out), into a fresh buffer whenever a log callback is set, whatever the level. Its
-    /// errors worth a line (TLS, DNS, refused sockets) come while connecting; once connected, a loss shows
-    /// as a disconnect with its reason. So the callback is set only while not connected.
-    private static func listenToLibraryLog(_ m: OpaquePointer, _ on: Bool) {
-        guard on else { return mosquitto_log_callback_set(m, nil) }
-        mosquitto_log_callback_set(m) { _, obj, level, text in
-            guard level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING) != 0, let text else { return }
-            MQTTSource.from(obj).libraryLogged(String(cString: text))
-        }
-    }
-
-    private static func from(_ obj: UnsafeMutableRawPointer?) -> MQTTSource {
-        Unmanaged<MQTTSource>.fromOpaque(obj!).takeUnretainedValue()
+        client.setNoDelay(false)
+        client.setReceiveMaximum(settings.receiveMaximum)
+        client.setReconnectDelay(min: 1, max: 30)
+        client.onConnect = { [unowned self] rc, sessionPresent in didConnect(rc: rc, sessionPresent: sessionPresent) }
+        client.onSubscribe = { [unowned self] granted in didSubscribe(granted: granted) }
+        client.onDisconnect = { [unowned self] rc in didDisconnect(rc: rc) }
+        client.onMessage = { [unowned self] topic, payload in didReceive(topic: topic, payload: payload) }
+        // libmosquitto's errors worth a line (TLS, DNS, refused sockets) come while connecting; once
+        // connected, a loss shows as a disconnect with its reason: its log is listened to only meanwhile.
+        client.onLogLine = { [unowned self] text in libraryLogged(text) }
+        client.listenToLog(true)
     }
 
     /// Connects in the background, retrying with back-off until the broker answers; from then on
@@ -89,21 +57,18 @@ public final class MQTTSource: @unchecked Sendable {
             defer { connectorDone.signal() }
             var backoff = Backoff(initial: .milliseconds(500), maximum: .seconds(30))
             var failures = 0
-            var props: OpaquePointer? = nil
-            mosquitto_property_add_int32(&props, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), settings.sessionExpiry)
-            defer { mosquitto_property_free_all(&props) }
             while !stopping.load(ordering: .acquiring) {
-                let rc = mosquitto_connect_bind_v5(mosq, settings.host, Int32(settings.port), Int32(settings.keepalive), nil, props)
-                if rc == MOSQ_ERR_SUCCESS.rawValue {
-                    if mosquitto_loop_start(mosq) == MOSQ_ERR_SUCCESS.rawValue { loopStarted.store(true, ordering: .releasing) }
+                let failure: MQTTError
+                do throws(MQTTError) {
+                    try client.connect(host: settings.host, port: settings.port, keepalive: settings.keepalive, sessionExpiry: settings.sessionExpiry)
+                    if client.startLoop() { loopStarted.store(true, ordering: .releasing) }
                     return
-                }
+                } catch { failure = error }
                 failures += 1
-                let reason = rc == MOSQ_ERR_ERRNO.rawValue ? String(cString: strerror(errno)) : String(cString: mosquitto_strerror(rc))
                 let delay = backoff.next()
                 if failures == 1 || failures % 10 == 0 {
                     logger.error("MQTT broker unreachable; retrying", metadata: [
-                        "broker": "\(settings.host):\(settings.port)", "error": "\(reason)", "attempts": "\(failures)", "next_retry": "\(delay)",
+                        "broker": "\(settings.host):\(settings.port)", "error": "\(failure)", "attempts": "\(failures)", "next_retry": "\(delay)",
                     ])
                 }
                 let end = ContinuousClock.now + delay
@@ -120,22 +85,20 @@ public final class MQTTSource: @unchecked Sendable {
         stopping.store(true, ordering: .releasing)
         connectorDone.wait()
         connectorDone.signal()
-        guard let mosq else { return }
-        mosquitto_disconnect_v5(mosq, 0, nil)
+        client.disconnect()
     }
 
     /// After the pipeline stopped. libmosquitto acknowledges a QoS 1 message when its callback
     /// returns, so a callback still waiting for spool space must never return: the process ends
     /// inside it (the spool synced first), unacknowledged, and the broker delivers the message again.
     public func finish() {
-        guard let mosq else { return }
         if loopStarted.load(ordering: .acquiring) {
             if inCallback.load(ordering: .acquiring) {
                 logger.warning("spool still full at shutdown; exiting without acknowledging the message in hand: the broker delivers it again")
                 spool.sync()
                 exit(0)
             }
-            mosquitto_loop_stop(mosq, false)
+            client.stopLoop()
         }
         subscribed.store(false, ordering: .releasing)
         metrics.mqttConnected.set(to: 0)
@@ -145,11 +108,11 @@ public final class MQTTSource: @unchecked Sendable {
 
     private func didConnect(rc: Int32, sessionPresent: Bool) {
         guard rc == 0 else {
-            logger.error("MQTT broker refused the connection", metadata: ["reason": "\(String(cString: mosquitto_reason_string(rc)))"])
+            logger.error("MQTT broker refused the connection", metadata: ["reason": "\(MosquittoClient.reasonText(rc))"])
             return
         }
         metrics.mqttReconnects.increment()
-        if let mosq { Self.listenToLibraryLog(mosq, false) }
+        client.listenToLog(false)
         var metadata: Logger.Metadata = [
             "broker": "\(settings.host):\(settings.port)", "client_id": "\(settings.clientID)", "session_present": "\(sessionPresent)",
         ]
@@ -160,12 +123,8 @@ public final class MQTTSource: @unchecked Sendable {
         } else {
             logger.info("connected to MQTT broker", metadata: metadata)
         }
-        let cStrings = settings.topics.map { strdup($0) }
-        defer { cStrings.forEach { free($0) } }
-        var pointers: [UnsafeMutablePointer<CChar>?] = cStrings
-        let rc = mosquitto_subscribe_multiple(mosq, nil, Int32(pointers.count), &pointers, 1, 0, nil)
-        if rc != MOSQ_ERR_SUCCESS.rawValue {
-            logger.error("MQTT subscribe failed", metadata: ["error": "\(String(cString: mosquitto_strerror(rc)))"])
+        do { try client.subscribe(settings.topics, qos: 1) } catch {
+            logger.error("MQTT subscribe failed", metadata: ["error": "\(error)"])
         }
     }
 
@@ -181,12 +140,12 @@ public final class MQTTSource: @unchecked Sendable {
     }
 
     private func didDisconnect(rc: Int32) {
-        if let mosq { Self.listenToLibraryLog(mosq, true) }
+        client.listenToLog(true)
         subscribed.store(false, ordering: .releasing)
         metrics.mqttConnected.set(to: 0)
         if !stopping.load(ordering: .acquiring) {
             if disconnectedAt == nil { disconnectedAt = .now }
-            logger.warning("disconnected from MQTT broker; reconnecting", metadata: ["reason": "\(String(cString: mosquitto_reason_string(rc)))"])
+            logger.warning("disconnected from MQTT broker; reconnecting", metadata: ["reason": "\(MosquittoClient.reasonText(rc))"])
         }
     }
 
@@ -194,13 +153,10 @@ public final class MQTTSource: @unchecked Sendable {
         if libraryErrors.withLock({ $0.allows(text) }) { logger.error("libmosquitto: \(text)", metadata: ["broker": "\(settings.host):\(settings.port)"]) }
     }
 
-    private func didReceive(_ message: mosquitto_message) {
+    private func didReceive(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) {
         inCallback.store(true, ordering: .releasing)
         defer { inCallback.store(false, ordering: .releasing) }
         let now = WallClock.nowNanos()
-        let topicLength = message.topic.map { strlen($0) } ?? 0
-        let topic = UnsafeRawBufferPointer(start: message.topic, count: topicLength)
-        let payload = UnsafeRawBufferPointer(start: message.payload, count: Int(message.payloadlen))
         spool.append(topic: topic, payload: payload, receivedAtNanos: now)
         metrics.mqttMessagesReceived.increment()
     }

@@ -1,6 +1,7 @@
 import Atomics
 import FleetCore
 import Foundation
+import LibPQ
 import Logging
 import Synchronization
 

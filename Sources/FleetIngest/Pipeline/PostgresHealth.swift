@@ -1,3 +1,5 @@
+import LibPQ
+
 /// What the pipeline last saw of PostgreSQL, for `/readyz`: an operator must tell a database that is
 /// gone from one that refuses fleetd's writes and from one where writes hang behind a lock.
 public enum PostgresHealth: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import FleetMigrations
+import LibPQ
 import Logging
 
 /// Applies the embedded migrations once each, recorded in `schema_migrations`. An advisory

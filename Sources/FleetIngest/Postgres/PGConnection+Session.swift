@@ -1,3 +1,5 @@
+import LibPQ
+
 extension PGConnection {
     /// A connection as fleetd's workers use it: fleetd's schema first on the search path, and
     /// `statementTimeout` unless the connection string (options=-c …) or the role sets one.

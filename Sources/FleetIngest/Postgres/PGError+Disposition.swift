@@ -1,3 +1,5 @@
+import LibPQ
+
 extension PGError {
     /// What a failed write calls for.
     enum Disposition: Equatable {

@@ -1,4 +1,5 @@
 import FleetCore
+import LibPQ
 
 /// `dead_letters`: what PostgreSQL refused for a reason a retry will not cure, kept once each.
 extension PostgresSink {

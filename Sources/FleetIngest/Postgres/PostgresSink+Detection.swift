@@ -1,4 +1,5 @@
 import FleetCore
+import LibPQ
 
 /// What the detectors write and read: events, snapshots and ticks, and the operators' inputs.
 extension PostgresSink {

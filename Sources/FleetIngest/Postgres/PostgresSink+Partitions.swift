@@ -1,4 +1,5 @@
 import FleetCore
+import LibPQ
 
 /// `readings` by day: the days ahead created, the days past the retention dropped whole, far-off
 /// clocks' rows in the default partition moved into a day when it is created and deleted by age.

@@ -1,3 +1,5 @@
+import LibPQ
+
 /// Old diagnostic rows go: `rejected_messages`, `dead_letters` (when an operator sets a retention) and
 /// far-off clocks' rows in `readings_default` are logs a broken unit could otherwise grow for months.
 extension PostgresSink {

@@ -1,4 +1,5 @@
 import FleetCore
+import LibPQ
 
 /// `vehicle_status` and `vehicle_days` move with the batch that carries a status (`IngestBatch.status`),
 /// in its transaction: readings folded per vehicle and per vehicle-day (`FleetStatus`), staged in

@@ -1,4 +1,5 @@
 import FleetCore
+import LibPQ
 
 /// Writes batches to PostgreSQL: one transaction per batch holding the readings, the refusals
 /// and the spool checkpoint they cover, so a replay after any crash resumes exactly there.

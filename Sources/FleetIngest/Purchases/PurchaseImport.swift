@@ -1,6 +1,7 @@
 import CSV
 import FleetCore
 import Foundation
+import LibPQ
 
 /// `fleetd import-purchases`: a card provider's CSV export into `fuel_purchases`, in one transaction.
 /// Columns are found by their header names; every line that cannot be stored is reported with its

@@ -1,5 +1,6 @@
 import FleetCore
 import Foundation
+import LibPQ
 import Logging
 
 /// Decides each fuel card purchase against what fleetd measured (`PurchaseCheck`) once its data is

@@ -1,6 +1,6 @@
 import FleetCore
 import Foundation
-
+import LibPQ
 @testable import FleetIngest
 
 /// What the ingest state machine's actions do, kept in memory: a spool of messages and a database

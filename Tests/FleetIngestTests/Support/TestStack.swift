@@ -1,5 +1,6 @@
 import FleetIngest
 import Foundation
+import LibPQ
 
 /// The private mosquitto and PostgreSQL that `deploy/test.sh` starts, found through the
 /// environment. Tests that cross a wire are enabled only when it is there.

@@ -1,6 +1,7 @@
 import FleetIngest
 import FleetSim
 import Foundation
+import Mosquitto
 
 /// Test traffic: units' payloads (README, Reference) for a few vehicles, published at QoS 1 with many in flight.
 struct Traffic {

@@ -2,6 +2,7 @@ import ArgumentParser
 import FleetIngest
 import FleetSim
 import Foundation
+import Mosquitto
 
 struct LoadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

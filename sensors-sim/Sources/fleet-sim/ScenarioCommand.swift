@@ -2,6 +2,8 @@ import ArgumentParser
 import FleetIngest
 import FleetSim
 import Foundation
+import LibPQ
+import Mosquitto
 
 struct ScenarioCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetIngest
 import FleetSim
+import LibPQ
 
 struct ScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

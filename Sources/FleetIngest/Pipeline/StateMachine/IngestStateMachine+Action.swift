@@ -1,3 +1,5 @@
+import LibPQ
+
 extension IngestStateMachine {
     /// A point in time as the state machine sees it: the monotonic clock decides intervals, the wall
     /// clock advances the detectors when the stream idles. Injected, so tests drive time.

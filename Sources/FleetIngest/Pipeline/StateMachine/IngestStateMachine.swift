@@ -1,4 +1,5 @@
 import FleetCore
+import LibPQ
 
 /// The pipeline's decisions, without I/O: events in (connected, read, caught up, written, failed,
 /// inputs loaded, notified, pinged, stop requested, next), actions out (connect, read, write, dead-letter,

@@ -1,5 +1,5 @@
 import FleetCore
-import FleetIngest
+import LibPQ
 
 /// Seeds the operator inputs (`vehicles`, `maintenance_plans`, `service_records`)
 /// for a scenario, naming only the columns README documents for operators. Re-running replaces the simulator's own rows.

@@ -1,4 +1,4 @@
-import FleetIngest
+import Mosquitto
 
 /// Load mode settings. A run always ends: by count, by duration, or (neither given) after 10 s.
 public struct LoadConfig: Sendable {

@@ -1,8 +1,8 @@
 import Dispatch
 import FleetCore
-import FleetIngest
-import Synchronization
+import Mosquitto
 import SeededRandom
+import Synchronization
 
 /// Publishes synthetic readings at a fixed rate or as fast as the broker takes them, then stops.
 public enum LoadGenerator {

@@ -41,7 +41,6 @@ struct LoadVehicle {
         lat += km / 111.3 * _cos(heading * Double.pi / 180)
         lon += km / 68 * _sin(heading * Double.pi / 180)
         engineHours += 1.0 / 3600
-        var s = SensorSample(ts: ts, seq: seq)
         let ch: Channel
         if split {
             ch = [Channel.fuel, .odometer, .gps][nextChannel]
@@ -49,6 +48,7 @@ struct LoadVehicle {
         } else {
             ch = .telemetry
         }
+        var s = Reading(vehicleID: id, channel: ch, ts: ts, seq: seq)
         if ch == .telemetry || ch == .fuel { s.fuelL = (fuel * 10).rounded() / 10 }
         if ch == .telemetry || ch == .odometer {
             s.odometerKm = odometer

@@ -1,5 +1,5 @@
-import FleetIngest
 import Foundation
+import Mosquitto
 
 /// Runs a scenario: generates slices, publishes them paced by `speed`, writes the truth.
 public struct ScenarioRunner {

@@ -1,5 +1,5 @@
 import FleetCore
-import FleetIngest
+import LibPQ
 
 /// Reads fleetd's outputs (the event tables of README, Reference) for the vehicles and span of a truth file.
 /// Missing tables read as empty (fleetd may not have created or filled them yet).

@@ -1,4 +1,4 @@
-import FleetIngest
+import LibPQ
 
 /// Runs the naive baseline over what fleetd stored in `readings`, so it sees exactly the data
 /// fleetd's own detectors saw (minus fleetd's reorder window and clock-skew filtering).

@@ -7,7 +7,7 @@ extension VehicleSim {
             let ch = sensors.channels[i]
             sensors.next[i] = t + (ignition ? sensors.periodOn[i] : sensors.periodOff[i])
             sensors.seq[i] += 1
-            var s = SensorSample(ts: t + (t < faults.skewUntil ? faults.skewMs : 0), seq: sensors.seq[i])
+            var s = Reading(vehicleID: spec.id, channel: ch, ts: t + (t < faults.skewUntil ? faults.skewMs : 0), seq: sensors.seq[i])
             if ch == .telemetry || ch == .fuel { fillFuel(&s) }
             if ch == .telemetry || ch == .odometer {
                 fillOdometer(&s)
@@ -19,7 +19,7 @@ extension VehicleSim {
         }
     }
 
-    mutating func fillFuel(_ s: inout SensorSample) {
+    mutating func fillFuel(_ s: inout Reading) {
         let tank = spec.tankL
         // Warm fuel takes more room: the probe sees volume at the current temperature.
         let expansion = 1 + 0.00095 * env.sensors.thermal * (SensorState.fuelTemperature(at: t) - 15)
@@ -67,7 +67,7 @@ extension VehicleSim {
         }
     }
 
-    mutating func fillOdometer(_ s: inout SensorSample) {
+    mutating func fillOdometer(_ s: inout Reading) {
         let before = sensors.lastOdometer ?? max(0, odoKm + faults.odoOffset)
         if let kind = faults.odoPending {
             faults.odoPending = nil
@@ -95,7 +95,7 @@ extension VehicleSim {
         s.odometerKm = value
     }
 
-    mutating func fillGPS(_ s: inout SensorSample) {
+    mutating func fillGPS(_ s: inout Reading) {
         var p = pos
         let sd = env.sensors.gpsNoiseM
         if sd > 0 { p = Point(x: p.x + noiseRng.normal(0, sd), y: p.y + noiseRng.normal(0, sd)) }
@@ -124,7 +124,7 @@ extension VehicleSim {
 
     /// Publishes now, or buffers while the unit is offline. Some messages are published twice,
     /// as a unit does when it misses a PUBACK.
-    mutating func emit(_ s: SensorSample, channel i: Int, into batch: inout MessageBatch) {
+    mutating func emit(_ s: Reading, channel i: Int, into batch: inout MessageBatch) {
         if faults.offlineUntil > t {
             if !sensors.backlog[i].isEmpty { sensors.backlog[i].append(UInt8(ascii: ",")) }
             s.appendJSON(to: &sensors.backlog[i])

@@ -8,6 +8,12 @@ public struct PGError: Error, CustomStringConvertible, Sendable {
     /// True when the connection itself is gone: retry after reconnecting.
     public var connectionLost: Bool
 
+    public init(message: String, sqlState: String? = nil, connectionLost: Bool) {
+        self.message = message
+        self.sqlState = sqlState
+        self.connectionLost = connectionLost
+    }
+
     public var description: String {
         sqlState.map { "\(message) (SQLSTATE \($0))" } ?? message
     }

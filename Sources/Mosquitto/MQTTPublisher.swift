@@ -1,23 +1,11 @@
-import CMosquitto
 import Dispatch
 import Foundation
 import Synchronization
 
-public struct MQTTError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    /// A publish that no retry can make go through (too large for the broker, a topic it cannot take).
-    public var permanent = false
-
-    public init(description: String, permanent: Bool = false) {
-        self.description = description
-        self.permanent = permanent
-    }
-}
-
 /// A thin libmosquitto publisher that keeps up to `maxInflight` messages in flight.
 ///
 /// Why a window: QoS 1 throughput is bound by round trips unless many PUBLISHes are outstanding;
-/// the same window also bounds libmosquitto's queue at QoS 0. C pointers stay inside this type.
+/// the same window also bounds libmosquitto's queue at QoS 0.
 ///
 /// Why no libmosquitto thread: with `mosquitto_loop_start` every publish wakes the loop thread
 /// through a socket pair; driving the network from the publishing thread writes each PUBLISH
@@ -26,7 +14,7 @@ public struct MQTTError: Error, CustomStringConvertible, Sendable {
 public final class MQTTPublisher: @unchecked Sendable {
     // @unchecked: libmosquitto runs callbacks on the thread that calls publish/drain (no loop
     // thread); counters are atomic anyway so they can be read for progress from elsewhere.
-    private let mosq: OpaquePointer
+    private let client: MosquittoClient
     public let maxInflight: Int
     public let qos: Int32
     private let connectRC = Atomic<Int>(-1)
@@ -39,69 +27,44 @@ public final class MQTTPublisher: @unchecked Sendable {
     private let recordsAcks: Bool
     private var acks: [(message: Int32, reason: Int32)] = []
 
-    private static let libInit: Int32 = mosquitto_lib_init()
-
     /// Connects with a clean session (`settings`: broker, client id, credentials, TLS) and waits for
     /// the broker's CONNACK. `recordingAcks`: keep each acknowledgement for `takeAcks`.
     public init(settings: MQTTSettings, qos: Int, maxInflight: Int = 1000, connectTimeout: Double = 5,
                 recordingAcks: Bool = false) throws(MQTTError) {
-        _ = Self.libInit
         guard (0...1).contains(qos) else { throw MQTTError(description: "qos must be 0 or 1") }
         self.qos = Int32(qos)
         self.maxInflight = max(1, maxInflight)
         recordsAcks = recordingAcks
-        guard let m = mosquitto_new(settings.clientID, true, nil) else { throw MQTTError(description: "mosquitto_new failed") }
-        mosq = m
-        mosquitto_user_data_set(m, Unmanaged.passUnretained(self).toOpaque())
-        if let problem = settings.configure(m) { throw MQTTError(description: problem) }
-        mosquitto_int_option(m, MOSQ_OPT_SEND_MAXIMUM, Int32(self.maxInflight))
-        mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1)
-        mosquitto_max_inflight_messages_set(m, UInt32(self.maxInflight))
-        mosquitto_connect_v5_callback_set(m) { _, obj, rc, _, _ in
-            MQTTPublisher.from(obj).connectRC.store(Int(rc), ordering: .releasing)
+        client = try MosquittoClient(settings: settings, cleanSession: true)
+        client.setSendMaximum(self.maxInflight)
+        client.setNoDelay(true)
+        client.onConnect = { [unowned self] rc, _ in connectRC.store(Int(rc), ordering: .releasing) }
+        client.onDisconnect = { [unowned self] _ in lost.store(true, ordering: .releasing) }
+        client.onPublish = { [unowned self] mid, reason in
+            if reason >= 0x80 { refused.add(1, ordering: .relaxed) } else { acked.add(1, ordering: .relaxed) }
+            inflight.subtract(1, ordering: .relaxed)
+            if recordsAcks { acks.append((mid, reason)) }
         }
-        mosquitto_disconnect_v5_callback_set(m) { _, obj, _, _ in
-            MQTTPublisher.from(obj).lost.store(true, ordering: .releasing)
-        }
-        mosquitto_publish_v5_callback_set(m) { _, obj, mid, reason, _ in
-            let me = MQTTPublisher.from(obj)
-            if reason >= 0x80 { me.refused.add(1, ordering: .relaxed) } else { me.acked.add(1, ordering: .relaxed) }
-            me.inflight.subtract(1, ordering: .relaxed)
-            if me.recordsAcks { me.acks.append((mid, reason)) }
-        }
-        let rc = mosquitto_connect(m, settings.host, Int32(settings.port), Int32(settings.keepalive))
-        // On failure below, deinit (which runs: every property is set) destroys the handle.
-        guard rc == MOSQ_ERR_SUCCESS.rawValue else {
-            let reason = rc == MOSQ_ERR_ERRNO.rawValue ? String(cString: strerror(errno)) : String(cString: mosquitto_strerror(rc))
-            throw MQTTError(description: "cannot connect to \(settings.host):\(settings.port): \(reason)")
-        }
+        try client.connect(host: settings.host, port: settings.port, keepalive: settings.keepalive)
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(connectTimeout * 1e9)
         while connectRC.load(ordering: .acquiring) < 0 && DispatchTime.now().uptimeNanoseconds < deadline {
-            guard mosquitto_loop(m, 50, 1) == MOSQ_ERR_SUCCESS.rawValue else { break }
+            do { try client.loop(timeoutMs: 50) } catch { break }
         }
         let crc = connectRC.load(ordering: .acquiring)
         guard crc == 0 else {
             throw MQTTError(description: crc < 0 ? "no CONNACK within \(connectTimeout) s"
-                            : "broker refused the connection: \(String(cString: mosquitto_reason_string(Int32(crc))))")
+                            : "broker refused the connection: \(MosquittoClient.reasonText(Int32(crc)))")
         }
     }
 
-    deinit {
-        mosquitto_disconnect(mosq)
-        mosquitto_destroy(mosq)
-    }
+    deinit { client.close() }
 
     /// Runs the network once: sends what is queued, reads acknowledgements, keeps the connection alive.
     private func pump(timeoutMs: Int32) throws(MQTTError) {
-        let rc = mosquitto_loop(mosq, timeoutMs, 1000)
-        if rc != MOSQ_ERR_SUCCESS.rawValue {
+        do { try client.loop(timeoutMs: timeoutMs) } catch {
             lost.store(true, ordering: .releasing)
-            throw MQTTError(description: "connection to the broker lost: \(String(cString: mosquitto_strerror(rc)))")
+            throw error
         }
-    }
-
-    private static func from(_ obj: UnsafeMutableRawPointer?) -> MQTTPublisher {
-        Unmanaged<MQTTPublisher>.fromOpaque(obj!).takeUnretainedValue()
     }
 
     /// Publishes one message, waiting while the window is full; returns its message id.
@@ -124,14 +87,10 @@ public final class MQTTPublisher: @unchecked Sendable {
             }
         }
         inflight.add(1, ordering: .relaxed)
-        var mid: Int32 = 0
-        let rc = mosquitto_publish(mosq, &mid, topic, Int32(payload.count), payload.baseAddress, qos, false)
-        guard rc == MOSQ_ERR_SUCCESS.rawValue else {
+        do { return try client.publish(topic: topic, payload: payload, qos: qos) } catch {
             inflight.subtract(1, ordering: .relaxed)
-            let permanent = [MOSQ_ERR_PAYLOAD_SIZE, MOSQ_ERR_OVERSIZE_PACKET, MOSQ_ERR_INVAL, MOSQ_ERR_MALFORMED_UTF8].contains { $0.rawValue == rc }
-            throw MQTTError(description: "publish failed: \(String(cString: mosquitto_strerror(rc)))", permanent: permanent)
+            throw error
         }
-        return mid
     }
 
     /// Waits up to `timeoutMs` for traffic from the broker or for `descriptor` to turn readable, then
@@ -139,21 +98,16 @@ public final class MQTTPublisher: @unchecked Sendable {
     /// is readable. Lets one thread serve the broker and another socket (PostgreSQL's) without a loop
     /// thread.
     public func wait(alsoOn descriptor: Int32, timeoutMs: Int32) throws(MQTTError) -> Bool {
-        let socket = mosquitto_socket(mosq)
+        let socket = client.socket
         guard socket >= 0 else {
             lost.store(true, ordering: .releasing)
             throw MQTTError(description: "connection to the broker lost")
         }
-        let out: Int16 = mosquitto_want_write(mosq) ? Int16(POLLOUT) : 0
+        let out: Int16 = client.wantsToWrite ? Int16(POLLOUT) : 0
         var fds = [pollfd(fd: socket, events: Int16(POLLIN) | out, revents: 0), pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
         _ = poll(&fds, 2, timeoutMs)
         try pump(timeoutMs: 0)
         return fds[1].revents != 0
-    }
-
-    /// An MQTT v5 reason code as text ("Not authorized").
-    public static func reasonText(_ code: Int32) -> String {
-        String(cString: mosquitto_reason_string(code))
     }
 
     /// The acknowledgements received since the last call (message id, MQTT reason code: 0x80 and up

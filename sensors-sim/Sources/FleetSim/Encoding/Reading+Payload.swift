@@ -1,30 +1,18 @@
-/// What one sensor reports at one instant, before it becomes a payload's JSON.
-public struct SensorSample: Sendable, Equatable {
-    public var ts: Int64
-    public var seq: Int64
-    public var fuelL: Double?
-    public var fuelPct: Double?
-    public var odometerKm: Double?
-    public var lat: Double?
-    public var lon: Double?
-    public var speedKmh: Double?
-    public var headingDeg: Double?
-    public var ignition: Bool?
-    public var engineHours: Double?
+import FleetCore
 
-    public init(ts: Int64, seq: Int64) {
-        self.ts = ts
-        self.seq = seq
-    }
-
+/// What a unit publishes: a reading as its payload's JSON object. The simulator builds the same
+/// `Reading` fleetd decodes, so a round trip can be compared field by field.
+extension Reading {
     /// Appends the reading object (README, Reference: Topics and payloads). Precision mirrors real units:
     /// 0.001 L, 0.01 %, 10 m, ~0.1 m of latitude, 0.1 km/h, 1°, 0.01 h.
     public func appendJSON(to buf: inout [UInt8]) {
         buf.append(UInt8(ascii: "{"))
         JSONBytes.appendKey("ts", to: &buf, first: true)
         JSONBytes.appendInt(ts, to: &buf)
-        JSONBytes.appendKey("seq", to: &buf, first: false)
-        JSONBytes.appendInt(seq, to: &buf)
+        if let seq {
+            JSONBytes.appendKey("seq", to: &buf, first: false)
+            JSONBytes.appendInt(seq, to: &buf)
+        }
         if let v = fuelL {
             JSONBytes.appendKey("fuel_l", to: &buf, first: false)
             JSONBytes.appendFixed(v, decimals: 3, to: &buf)

@@ -74,13 +74,13 @@ public struct FleetDetection: Sendable {
     // MARK: The stream
 
     /// One decoded reading received at `arrivalMs`. Events found are appended to `out`.
-    public mutating func ingest(_ r: Reading, arrivalMs: Int64, into out: inout [DetectionEvent]) -> VehicleEngine.Outcome {
+    public mutating func ingest(_ r: Reading, arrivalMs: Int64, into out: inout [DetectionEvent]) -> VehicleDetection.Outcome {
         advanceClock(to: arrivalMs, into: &out)
         let slot = slots[r.vehicleID] ?? add(r.vehicleID, VehicleState(vehicleID: r.vehicleID, windowMs: windowMs,
                                                                          config: configs[r.vehicleID] ?? VehicleConfig()))
         markChanged(slot)
         lastArrivalMs[slot] = max(lastArrivalMs[slot], arrivalMs)
-        let outcome = VehicleEngine.accept(r, arrivalMs: arrivalMs, state: &states[slot], into: &out)
+        let outcome = VehicleDetection.accept(r, arrivalMs: arrivalMs, state: &states[slot], into: &out)
         if outcome == .accepted { release(slot, into: &out) }
         return outcome
     }
@@ -93,9 +93,9 @@ public struct FleetDetection: Sendable {
     /// Releases everything held (the end of a finite stream: tests and tools only).
     public mutating func flushAll(into out: inout [DetectionEvent]) {
         for slot in states.indices {
-            VehicleEngine.settle(state: &states[slot])
+            VehicleDetection.settle(state: &states[slot])
             for r in states[slot].reorder.flush() { feed(r, slot, into: &out) }
-            VehicleEngine.finish(state: &states[slot], into: &out)
+            VehicleDetection.finish(state: &states[slot], into: &out)
             markChanged(slot)
         }
         holding.removeAll()
@@ -204,7 +204,7 @@ public struct FleetDetection: Sendable {
         for slot in holding {
             // A unit silent since its stall was suspected: nothing will decide it, take it at its word.
             if states[slot].clock.isHolding && lastArrivalMs[slot] < ms - ClockWatch.maxHoldIdleMs {
-                VehicleEngine.settle(state: &states[slot])
+                VehicleDetection.settle(state: &states[slot])
                 markChanged(slot)
             }
             release(slot, into: &out)
@@ -224,7 +224,7 @@ public struct FleetDetection: Sendable {
     /// One released reading through the detectors, then the maintenance plans at its time: a backlog
     /// released at once raises an alert at the reading that crossed the mark, as it would live.
     private mutating func feed(_ r: Reading, _ slot: Int, into out: inout [DetectionEvent]) {
-        VehicleEngine.feed(r, state: &states[slot], into: &out)
+        VehicleDetection.feed(r, state: &states[slot], into: &out)
         checkMaintenance(slot, ts: r.ts, into: &out)
     }
 

@@ -1,6 +1,6 @@
 /// Runs one vehicle's detectors: readings enter through the reorder window and reach the
 /// ordered detectors in device time; clock skew is judged on arrival (ClockWatch).
-public enum VehicleEngine {
+public enum VehicleDetection {
     public enum Outcome: Sendable, Equatable {
         /// Held in the reorder window, fed to the detectors in device-time order.
         case accepted
