@@ -5,57 +5,23 @@
 /// Readings taken while driving are not judged (slosh swings several % of the tank); their median at
 /// the end of a trip is the reference for the next stop, so a fill or theft hidden behind a gap or a
 /// dropout between two stops is still measured, with a slosh allowance.
+///
+/// States: between stops (`stop` nil), readings feed the trip. The first settled reading opens a
+/// `Stop`; its `reference` is the trip's level after a gap, else the first settled level, and calm
+/// readings pin it (three put the stop's level into the road's ledger). A median beyond the trigger
+/// starts an `Excursion`, which resolves into a candidate step once the level is quiet again (or the
+/// vehicle drives off); the level after becomes the reference. Driving off closes the stop, leaving
+/// it to be judged from the trips around it when it could not judge a change itself.
 public struct LevelStepTracker: Sendable, Equatable, Codable {
-    struct Excursion: Sendable, Equatable, Codable {
-        var up: Bool
-        var before: Double
-        var beforeFromTrip: Bool
-        var startedAt: Int64
-        var lastChangeTs: Int64
-        var lastChangeLevel: Double
-        /// The first reading that left the level before (`startedAt` is the last one at it).
-        var leftTs: Int64
-        var post = LevelBuffer(capacity: 9)
-        var ignitionOnMs: Int64 = 0
-        var lastTs: Int64
-        /// Siphoning is done with the engine off; a dip with the engine running all along must hold longer.
-        var ignitionOffSeen = false
-        /// Readings that pinned a calm level before (a calm reference averages many); a trip's level
-        /// counts as three.
-        var beforeCount = 1
-    }
-
-    /// Settled readings of the current stop.
-    var still = LevelBuffer(capacity: 5)
+    /// The stop the vehicle stands at, once a settled reading began it; nil between stops (driving, or
+    /// stopped with the fuel still moving). What a stop knows ends with it.
+    var stop: Stop?
     /// The latest readings while not settled (driving, or just stopped).
     var trip = LevelBuffer(capacity: 12)
-    var inStop = false
-    var ref: Double?
-    var refFromTrip = false
-    var calmTs: Int64 = 0
-    var calmLevel = 0.0
-    var calmCount = 0
     var lastSettledTs: Int64 = 0
-    /// The trip's level when the current stop began, and how many readings it rests on.
-    var stopPrior: Double?
-    var stopPriorReadings = 0
-    var excursion: Excursion?
-    /// Where and when the current stop began (odometer distance), how the trip's last readings
-    /// scattered, whether the stop judged a step itself, and whether it saw a change it could not
-    /// judge (one reading at the new level).
-    var stopPriorSpread = 0.0
-    /// How far the trip's last readings sit from its level: the road's grade changed (or the vehicle
-    /// braked) within the tail, so the level where it stopped is uncertain by that much.
-    var stopPriorShift = 0.0
-    var stopKm = 0.0
-    var stopTs: Int64 = 0
-    var stopJudged = false
-    var stopUnjudgedChange = false
     /// The last stop, to be judged from the trips on both sides once the one after it is long enough.
     var shortStop: ShortStop?
     public internal(set) var road = RoadLossLedger()
-    /// Whether the current stop's arrival level went into the road ledger.
-    var stopInLedger = false
     var pending: LevelStep?
     /// When the pending step was closed: the join interval runs from there.
     var pendingAt: Int64 = 0
@@ -97,40 +63,13 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     mutating func settledStep(_ x: Double, ts: Int64, ignitionOn: Bool, afterGap: Bool, distanceKm: Double,
                               _ t: FuelThresholds) -> LevelStep? {
         defer { lastSettledTs = ts }
-        if inStop, ignitionOn, ts - lastSettledTs <= ProbeNoise.maxSpacingMs { road.standing(ms: ts - lastSettledTs) }
-        if !inStop {
-            inStop = true
-            still.removeAll()
-            stopPrior = tripLevel
-            stopPriorReadings = tripLevelReadings
-            stopPriorSpread = trip.lastTime.map { trip.spread(since: $0 - Self.tripTailMs) } ?? 0
-            stopPriorShift = stopPrior.flatMap { p in trip.median(last: 3).map { abs(p - $0) } } ?? 0
-            stopKm = distanceKm
-            stopTs = trip.lastTime ?? ts
-            stopJudged = false
-            stopUnjudgedChange = false
-            stopInLedger = false
-            // A gap where the vehicle stayed put (a unit that reports zeros while parked, an outage) keeps
-            // the road's account: the level after it is still comparable, and for such a unit the only
-            // settled levels are those it reports awake before driving off. A fill or theft in the gap is
-            // judged below, and closes the account if found; a move unseen already closed it.
-            if afterGap, let prior = stopPrior, let last = trip.lastTime {
-                // Judge the stop against the trip's level: a fill or theft may hide in the gap.
-                ref = prior
-                refFromTrip = true
-                calmTs = last
-                calmLevel = prior
-                calmCount = 0
-            } else {
-                // An ordinary arrival: the first settled reading is the stop's level.
-                ref = nil
-            }
-        }
-        if excursion == nil, let prev = still.levels.last, let pt = still.lastTime, ts - pt <= ProbeNoise.maxSpacingMs {
+        if stop != nil, ignitionOn, ts - lastSettledTs <= ProbeNoise.maxSpacingMs { road.standing(ms: ts - lastSettledTs) }
+        if stop == nil { arrive(afterGap: afterGap, at: ts, distanceKm: distanceKm) }
+        if stop!.excursion == nil, let prev = stop!.still.levels.last, let pt = stop!.still.lastTime, ts - pt <= ProbeNoise.maxSpacingMs {
             noise.observe(x, previous: prev, prior: t.priorNoiseL)
         }
-        still.append(x, at: ts)
-        if var e = excursion {
+        stop!.still.append(x, at: ts)
+        if var e = stop!.excursion {
             if ignitionOn { e.ignitionOnMs += ts - e.lastTs } else { e.ignitionOffSeen = true }
             e.lastTs = ts
             e.post.append(x, at: ts)
@@ -154,57 +93,56 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
                     return resolve(e, at: ts, t, afterReadings: e.post.capacity)
                 }
             }
-            excursion = e
+            stop!.excursion = e
             return nil
         }
-        guard let r = ref else {
+        guard let r = stop!.reference else {
             adopt(x, at: ts, count: 1)
             return nil
         }
-        let f = still.median(last: 3)!
-        let d = f - r
-        if refFromTrip {
+        let f = stop!.still.median(last: 3)!
+        let d = f - r.level
+        if r.fromTrip {
             // First settled level after driving: trust it unless it is far off the trip's level.
             if abs(d) < t.triggerL {
                 adopt(f, at: ts, count: 1)
                 return nil
             }
-        } else if abs(d) <= t.calmBandL && abs(x - r) < t.triggerL {
+        } else if abs(d) <= t.calmBandL && abs(x - r.level) < t.triggerL {
             // Calm: follow slow drift (thermal expansion), fast for the first readings of a stop.
-            calmCount += 1
-            let alpha = max(1 / Double(calmCount), min(1, Double(ts - calmTs) / Double(t.driftTauMs)))
-            ref = r + alpha * (f - r)
-            calmTs = ts
-            calmLevel = ref!
+            let readings = r.readings + 1
+            let alpha = max(1 / Double(readings), min(1, Double(ts - r.ts) / Double(t.driftTauMs)))
+            let level = r.level + alpha * (f - r.level)
+            stop!.reference = Reference(level: level, ts: ts, readings: readings, fromTrip: false)
             // Three calm readings pin the stop's level: judge the road that led here, and whether the tank
             // was filled before the stop's first settled reading.
-            if calmCount >= 3, !stopInLedger, ts - stopTs >= ShortStop.minStopMs {
-                stopInLedger = true
-                if let fill = fillBeforeArrival(at: ts, t) {
-                    stopJudged = true
+            if readings >= 3, !stop!.inLedger, ts - stop!.arrivedTs >= ShortStop.minStopMs {
+                stop!.inLedger = true
+                if let fill = fillBeforeArrival(level: level, readings: readings, at: ts, t) {
+                    stop!.judged = true
                     road.restart()
                     let displaced = propose(fill, at: ts, t)
                     // The first level of a fresh account: nothing to judge it against.
-                    _ = roadLevel(calmLevel, readings: calmCount, ts: ts, t)
+                    _ = roadLevel(level, readings: readings, ts: ts, t)
                     return displaced
                 }
-                return roadLevel(calmLevel, readings: calmCount, ts: ts, t)
+                return roadLevel(level, readings: readings, ts: ts, t)
             }
             return nil
         } else if abs(d) < t.triggerL {
-            if ts - calmTs > t.reanchorMs { adopt(f, at: ts, count: 1) }
+            if ts - r.ts > t.reanchorMs { adopt(f, at: ts, count: 1) }
             return nil
         }
-        if d < 0, !refFromTrip, calmCount < 3 {
+        if d < 0, !r.fromTrip, r.readings < 3 {
             // One or two readings do not pin a level to drain precision (full probe noise each): a drop
             // this early in a stop re-anchors on the stop's median instead of starting a drain.
-            adopt(still.median()!, at: ts, count: still.count)
+            adopt(stop!.still.median()!, at: ts, count: stop!.still.count)
             return nil
         }
-        var e = Excursion(up: d > 0, before: calmLevel, beforeFromTrip: refFromTrip, startedAt: calmTs,
+        var e = Excursion(up: d > 0, before: r.level, beforeFromTrip: r.fromTrip, startedAt: r.ts,
                           lastChangeTs: ts, lastChangeLevel: f, leftTs: ts, lastTs: ts, ignitionOffSeen: !ignitionOn,
-                          beforeCount: min(max(calmCount, 1), Self.maxBeforeCount))
-        if e.up, !refFromTrip, calmCount <= 1, let p = stopPrior, p < calmLevel - t.calmBandL {
+                          beforeCount: min(max(r.readings, 1), Self.maxBeforeCount))
+        if e.up, !r.fromTrip, r.readings <= 1, let p = stop!.prior, p < r.level - t.calmBandL {
             // The stop's first settled reading was already part of the fill (it began within a minute of
             // stopping): the level before is the trip's, with its slosh allowance.
             e.before = p
@@ -212,28 +150,43 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         }
         // The level before a change at a stop closes the road's account: a loss that began on the road and
         // goes on here is measured to this point, and joins the parked part.
-        let before = !refFromTrip && calmCount >= 2 && calmTs - stopTs >= ShortStop.minStopMs
-            ? roadLevel(calmLevel, readings: calmCount, ts: calmTs, t) : nil
+        let before = !r.fromTrip && r.readings >= 2 && r.ts - stop!.arrivedTs >= ShortStop.minStopMs
+            ? roadLevel(r.level, readings: r.readings, ts: r.ts, t) : nil
         // Readings since the last calm one already belong to the new level (a jump can first show as a
         // lone outlier the median ignores).
-        for i in 0..<still.count where still.times[i] > calmTs && still.times[i] < ts {
+        let still = stop!.still
+        for i in 0..<still.count where still.times[i] > r.ts && still.times[i] < ts {
             e.post.append(still.levels[i], at: still.times[i])
         }
         e.post.append(x, at: ts)
-        excursion = e
+        stop!.excursion = e
         return before
+    }
+
+    /// A stop begins with its first settled reading. After a gap where the vehicle stayed put (a unit that
+    /// reports zeros while parked, an outage) the road's account stays open: the level after it is still
+    /// comparable, and for such a unit the only settled levels are those it reports awake before driving
+    /// off. The stop is then judged against the trip's level, since a fill or theft may hide in the gap
+    /// (found, it closes the account); a move unseen already closed it.
+    mutating func arrive(afterGap: Bool, at ts: Int64, distanceKm: Double) {
+        let prior = tripLevel
+        var s = Stop(arrivedTs: trip.lastTime ?? ts, arrivedKm: distanceKm, prior: prior, priorReadings: tripLevelReadings,
+                     priorSpread: trip.lastTime.map { trip.spread(since: $0 - Self.tripTailMs) } ?? 0,
+                     priorShift: prior.flatMap { p in trip.median(last: 3).map { abs(p - $0) } } ?? 0)
+        if afterGap, let prior, let last = trip.lastTime {
+            s.reference = Reference(level: prior, ts: last, readings: 0, fromTrip: true)
+        }
+        // An ordinary arrival has no reference yet: the first settled reading is the stop's level.
+        stop = s
     }
 
     /// The vehicle drove while no level was seen (an outage, readings kept from the detectors): the
     /// stop's level and the trip's are no longer comparable with what comes next.
     public mutating func movedUnseen() {
-        inStop = false
-        excursion = nil
+        stop = nil
         shortStop = nil
         trip.removeAll()
         road.restart()
-        ref = nil
-        refFromTrip = false
     }
 
     /// A reading while driving or before the fuel has settled: ends a stop and feeds the trip level.
@@ -251,7 +204,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         var out: LevelStep?
         var departure: LevelStep?
         var earlier: LevelStep?
-        if var e = excursion {
+        if var e = stop?.excursion {
             var post = LevelBuffer(capacity: e.post.capacity)
             for i in 0..<e.post.count where e.post.times[i] <= stillUntil {
                 post.append(e.post.levels[i], at: e.post.times[i])
@@ -261,39 +214,31 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             if e.post.count >= 2 {
                 out = resolve(e, at: ts, t)
             } else {
-                excursion = nil
-                stopUnjudgedChange = true
+                stop!.excursion = nil
+                stop!.unjudgedChange = true
             }
         }
-        if inStop {
-            inStop = false
+        if let s = stop {
             // Too few settled readings to judge a change itself: judged from the trips around it.
-            if !stopJudged, still.count < 3 || stopUnjudgedChange, let stop = currentStop(leftTs: ts, leftKm: distanceKm) {
+            if !s.judged, s.still.count < 3 || s.unjudgedChange, let left = s.asShortStop(leftTs: ts, leftKm: distanceKm) {
                 // A stop still waiting for its levels after (a halt at a station's exit a minute after the
                 // pump) is judged on what it has before this one takes its place.
                 if var waiting = shortStop, case .judged(let step) = waiting.judge(nil, ts: ts, noiseSigma: noise.sigma(prior: t.priorNoiseL),
                                                                                   final: true, t) {
                     earlier = step
                 }
-                shortStop = stop
+                shortStop = left
             }
             trip.removeAll()
             // The stop's level as it is left, if it had one of its own; a stop without one leaves the
             // road's account open across it.
-            if let r = ref, !refFromTrip, calmCount >= 2, calmTs - stopTs >= ShortStop.minStopMs {
-                departure = roadLevel(r, readings: min(calmCount, Self.maxBeforeCount), ts: calmTs, t)
+            if let r = s.reference, !r.fromTrip, r.readings >= 2, r.ts - s.arrivedTs >= ShortStop.minStopMs {
+                departure = roadLevel(r.level, readings: min(r.readings, Self.maxBeforeCount), ts: r.ts, t)
             }
+            stop = nil
         }
         trip.append(x, at: ts)
         return [earlier, out, departure]
-    }
-
-    /// The current stop as seen from the trips around it: the trip's level as it began, left now.
-    func currentStop(leftTs: Int64, leftKm: Double) -> ShortStop? {
-        stopPrior.map {
-            ShortStop(before: $0, beforeReadings: stopPriorReadings, beforeSpread: stopPriorSpread, beforeShift: stopPriorShift,
-                      arrivedTs: stopTs, arrivedKm: stopKm, leftTs: leftTs, leftKm: leftKm)
-        }
     }
 
     /// A fill finished between the trip's last reading and the stop's first settled one (a unit that
@@ -301,9 +246,10 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     /// against the trip's, judged as a short stop's would be. A loss there is the road ledger's and
     /// the parked detector's: judged this way (tried), it cost more parked and road drains' accuracy
     /// than it found at short stops.
-    func fillBeforeArrival(at ts: Int64, _ t: FuelThresholds) -> LevelStep? {
-        guard let step = currentStop(leftTs: ts, leftKm: stopKm)?.step(
-                  to: calmLevel, readings: calmCount, spread: still.spread(since: .min), endedAt: still.times.first ?? ts,
+    func fillBeforeArrival(level: Double, readings: Int, at ts: Int64, _ t: FuelThresholds) -> LevelStep? {
+        guard let s = stop,
+              let step = s.asShortStop(leftTs: ts, leftKm: s.arrivedKm)?.step(
+                  to: level, readings: readings, spread: s.still.spread(since: .min), endedAt: s.still.times.first ?? ts,
                   idleMs: 0, noiseSigma: noise.sigma(prior: t.priorNoiseL), t),
               step.up else { return nil }
         return step
@@ -323,11 +269,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     }
 
     mutating func adopt(_ level: Double, at ts: Int64, count: Int) {
-        ref = level
-        refFromTrip = false
-        calmTs = ts
-        calmLevel = level
-        calmCount = count
+        stop?.reference = Reference(level: level, ts: ts, readings: count, fromTrip: false)
     }
 
     /// Closes an excursion into a candidate step (`propose`).
@@ -353,14 +295,14 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     static let confirmSignificance = 6.0
 
     mutating func resolve(_ e: Excursion, at ts: Int64, _ t: FuelThresholds, afterReadings: Int = afterReadings) -> LevelStep? {
-        excursion = nil
-        stopJudged = true
+        stop?.excursion = nil
+        stop?.judged = true
         let after = e.post.median(last: afterReadings)!
         adopt(after, at: e.post.lastTime ?? ts, count: min(e.post.count, afterReadings))
         // A level before taken from the trip (the stop's prior: an excursion never outlives its stop) carries
         // slosh; a loss must also clear where the trip's level stood as it stopped (fills are judged on the
         // slosh alone, as before).
-        let tripStop = e.beforeFromTrip ? currentStop(leftTs: ts, leftKm: stopKm) : nil
+        let tripStop = e.beforeFromTrip ? stop.flatMap { $0.asShortStop(leftTs: ts, leftKm: $0.arrivedKm) } : nil
         let allowance = tripStop.map { e.up ? ShortStop.sloshAllowance(readings: $0.beforeReadings, t) : $0.beforeAllowance(t) } ?? 0
         let idle = t.idleBurnLph * Double(e.ignitionOnMs) / 3_600_000
         var c = LevelStep(up: e.up, startedAt: e.startedAt, endedAt: e.lastChangeTs, levelBefore: e.before,
@@ -383,10 +325,11 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         // A level a stop pins is as good as its readings' scatter allows: the probe's noise, or more where
         // the surface had not quite settled. Only the readings it rests on: those after it may already be
         // the fill or theft that ends it.
-        let scatter = max(noise.sigma(prior: t.priorNoiseL), still.spread(since: .min, through: ts))
-        guard let s = road.level(level, readings: readings, scatter: scatter, ts: ts, km: stopKm, t) else {
+        guard let stop else { return nil }
+        let scatter = max(noise.sigma(prior: t.priorNoiseL), stop.still.spread(since: .min, through: ts))
+        guard let s = road.level(level, readings: readings, scatter: scatter, ts: ts, km: stop.arrivedKm, t) else {
             // The road's loss did not go on over the next leg: report it.
-            guard let p = pending, p.moving, p.endedAt < ts, excursion == nil, !road.lossGoesOn else { return nil }
+            guard let p = pending, p.moving, p.endedAt < ts, stop.excursion == nil, !road.lossGoesOn else { return nil }
             pending = nil
             return Self.accept(p, t)
         }
@@ -422,7 +365,7 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
 
     /// Reports the pending step once no further step can join it.
     mutating func flush(at ts: Int64, _ t: FuelThresholds) -> LevelStep? {
-        guard let p = pending, excursion == nil, ts - pendingAt > (p.moving ? t.maxEventMs : t.joinMs) else { return nil }
+        guard let p = pending, stop?.excursion == nil, ts - pendingAt > (p.moving ? t.maxEventMs : t.joinMs) else { return nil }
         pending = nil
         return Self.accept(p, t)
     }
