@@ -54,7 +54,8 @@ let package = Package(
                         .embedInCode("007_partitioned_readings.sql"),
                         .embedInCode("008_analyst_surface.sql"),
                         .embedInCode("009_event_feed.sql"),
-                        .embedInCode("010_event_publishing.sql"), .embedInCode("011_fuel_purchases.sql")],
+                        .embedInCode("010_event_publishing.sql"), .embedInCode("011_fuel_purchases.sql"),
+                        .embedInCode("012_readings_xid.sql")],
             swiftSettings: strict
         ),
         .target(

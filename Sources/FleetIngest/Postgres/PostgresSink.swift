@@ -117,8 +117,9 @@ final class PostgresSink {
             stagedBatchesLeft -= 1
         }
         try db.copyIn("COPY fleetd_stage_readings (\(Self.readingColumns)) FROM STDIN (FORMAT binary)", bytes: readingsCopy.bytes)
+        // Named columns: those fleetd does not write (the transaction id) take readings' own defaults.
         return try db.exec(
-            "INSERT INTO readings SELECT * FROM fleetd_stage_readings ON CONFLICT DO NOTHING"
+            "INSERT INTO readings (\(Self.readingColumns)) SELECT \(Self.readingColumns) FROM fleetd_stage_readings ON CONFLICT DO NOTHING"
         ).affectedRows
     }
 
