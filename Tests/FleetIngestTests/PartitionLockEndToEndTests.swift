@@ -52,7 +52,7 @@ extension OnTheTestStack {
                         }
                     }
                     // The server's view and the sessions' agree at every step, and nothing is held twice.
-                    let held = try Self.holders(observer, key: sessions[0].partitionKey)
+                    let held = try Self.holders(observer, key: sessions[0].keys.partition)
                     for (i, s) in sessions.enumerated() {
                         let mine = Set(held.filter { $0.value == s.backendPID }.keys)
                         #expect(mine == detecting[i, default: []], "session \(i): server \(mine.sorted()), told \(detecting[i, default: []].sorted())")
@@ -61,7 +61,7 @@ extension OnTheTestStack {
             }
 
             try stepAll(20)
-            #expect(try Self.holders(observer, key: sessions[0].partitionKey).count == 16)
+            #expect(try Self.holders(observer, key: sessions[0].keys.partition).count == 16)
             #expect(detecting.values.map(\.count).sorted() == [4, 6, 6], "\(detecting)")
 
             // kill -9 of the second: its backend goes, and its process with it (never stepped again).
@@ -70,16 +70,16 @@ extension OnTheTestStack {
             try Self.waitGone(observer, pid: victim)
             sessions.remove(at: 1)
             detecting = [0: detecting[0] ?? [], 1: detecting[2] ?? []]
-            #expect(try Self.holders(observer, key: sessions[0].partitionKey).count == 16 - victimHeld)
+            #expect(try Self.holders(observer, key: sessions[0].keys.partition).count == 16 - victimHeld)
             // The survivors count members every 2 s: the partitions move within two steps of a second.
             try stepAll(3)
-            #expect(try Self.holders(observer, key: sessions[0].partitionKey).count == 16)
+            #expect(try Self.holders(observer, key: sessions[0].keys.partition).count == 16)
             #expect(detecting.values.map(\.count).sorted() == [8, 8])
 
             // A session added later: the others hand back their excess after settling, it takes it.
             sessions.append(PartitionLockSession(conninfo: db.url, schema: "public", instance: "fleetd-3", scheme: scheme, settleMs: 3_000))
             try stepAll(15)
-            #expect(try Self.holders(observer, key: sessions[0].partitionKey).count == 16)
+            #expect(try Self.holders(observer, key: sessions[0].keys.partition).count == 16)
             #expect(detecting.values.map(\.count).sorted() == [4, 6, 6], "\(detecting)")
             for s in sessions { s.close() }
         }
@@ -96,13 +96,13 @@ extension OnTheTestStack {
             try Self.waitGone(observer, pid: try #require(session.backendPID))
             session.step(nowMs: 5_000) { changes.append($0) }
             #expect(changes == [.lose(Array(0..<16))])
-            #expect(try Self.holders(observer, key: session.partitionKey).isEmpty)
+            #expect(try Self.holders(observer, key: session.keys.partition).isEmpty)
             changes = []
             session.step(nowMs: 10_000) { changes.append($0) }
             #expect(changes.count == 16)
-            #expect(try Self.holders(observer, key: session.partitionKey).count == 16)
+            #expect(try Self.holders(observer, key: session.keys.partition).count == 16)
             // Another schema's fleetd in the same database uses other lock keys.
-            #expect(PartitionLockSession(conninfo: db.url, schema: "other", instance: "x", scheme: scheme).partitionKey != session.partitionKey)
+            #expect(PartitionLockSession(conninfo: db.url, schema: "other", instance: "x", scheme: scheme).keys.partition != session.keys.partition)
             session.close()
         }
     }

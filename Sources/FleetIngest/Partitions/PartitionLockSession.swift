@@ -19,9 +19,7 @@ public final class PartitionLockSession {
     }
 
     private let conninfo: String
-    /// Advisory lock namespaces (the first key) of this fleetd schema: one database may hold several.
-    let partitionKey: Int32
-    let memberKey: Int32
+    public let keys: PartitionLockKeys
     private var db: PGConnection?
     public private(set) var machine: PartitionOwnership
     /// The server process of the lock session (for operators' `pg_locks` queries and tests).
@@ -29,14 +27,8 @@ public final class PartitionLockSession {
 
     public init(conninfo: String, schema: String, instance: String, scheme: PartitionScheme, settleMs: Int64 = 10_000) {
         self.conninfo = conninfo
-        partitionKey = Self.key(schema, "partition")
-        memberKey = Self.key(schema, "member")
+        keys = PartitionLockKeys(schema: schema)
         machine = PartitionOwnership(scheme: scheme, instance: instance, settleMs: settleMs)
-    }
-
-    /// A positive 32-bit key (pg_locks shows it as an oid) from the schema and the lock's use.
-    static func key(_ schema: String, _ use: String) -> Int32 {
-        Int32(truncatingIfNeeded: PartitionScheme.fnv1a("fleetd/\(schema)/\(use)".utf8) & 0x7fff_ffff)
     }
 
     /// One step at `nowMs` (any monotonic clock): connects when not connected, counts the members when
@@ -48,7 +40,7 @@ public final class PartitionLockSession {
                 let session = try PGConnection(conninfo)
                 // The membership lock is keyed by the server process: unique while the session lives.
                 let pid = try session.exec("SELECT pg_backend_pid()").int(0, 0).map { Int32($0) }
-                try session.exec("SELECT pg_advisory_lock($1::int, pg_backend_pid())", [String(memberKey)])
+                try session.exec("SELECT pg_advisory_lock($1::int, pg_backend_pid())", [String(keys.member)])
                 db = session
                 backendPID = pid
                 try run(machine.handle(.connected), nowMs: nowMs, changed)
@@ -81,16 +73,16 @@ public final class PartitionLockSession {
                     SELECT count(*) FROM pg_locks
                     WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid = $1::int::oid
                       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                    """, [String(memberKey)]).int(0, 0) ?? 1
+                    """, [String(keys.member)]).int(0, 0) ?? 1
                 queue += machine.handle(.members(Int(n), at: nowMs))
             case .tryLock(let p):
-                let got = try db.exec("SELECT pg_try_advisory_lock($1::int, $2::int)", [String(partitionKey), String(p)]).string(0, 0) == "t"
+                let got = try db.exec("SELECT pg_try_advisory_lock($1::int, $2::int)", [String(keys.partition), String(p)]).string(0, 0) == "t"
                 queue += machine.handle(got ? .granted(p) : .refused(p))
             case .own(let p):
                 changed(.own(p))
             case .handBack(let p):
                 changed(.handBack(p))
-                try db.exec("SELECT pg_advisory_unlock($1::int, $2::int)", [String(partitionKey), String(p)])
+                try db.exec("SELECT pg_advisory_unlock($1::int, $2::int)", [String(keys.partition), String(p)])
                 queue += machine.handle(.handedBack(p))
             case .lose(let ps):
                 changed(.lose(ps))
