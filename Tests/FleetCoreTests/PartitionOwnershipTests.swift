@@ -92,6 +92,14 @@ import Testing
         }
 
         var shares: [Int] { detecting.keys.sorted().map { detecting[$0]!.count } }
+
+        /// `instances` started together, half a minute later.
+        static func settled(instances: Int) -> Cluster {
+            var c = Cluster()
+            for i in 0..<instances { c.join(i) }
+            c.advance(ms: 1_000, steps: 30)
+            return c
+        }
     }
 
     @Test func aLoneInstanceDetectsEveryPartition() {
@@ -102,18 +110,14 @@ import Testing
     }
 
     @Test func threeInstancesStartedTogetherSplitThePartitions() {
-        var c = Cluster()
-        for i in 0..<3 { c.join(i) }
-        c.advance(ms: 1_000, steps: 30)
+        let c = Cluster.settled(instances: 3)
         #expect(c.detectedOnce, "\(c.shares)")
         #expect(c.shares.allSatisfy { (20...22).contains($0) }, "\(c.shares)")
         #expect(c.violations.isEmpty, "\(c.violations)")
     }
 
     @Test func aKilledInstancesPartitionsMoveAtTheNextCount() {
-        var c = Cluster()
-        for i in 0..<3 { c.join(i) }
-        c.advance(ms: 1_000, steps: 30)
+        var c = Cluster.settled(instances: 3)
         c.kill(1)
         #expect(!c.detectedOnce)
         // Counted every 2 s: within two counts the survivors hold everything.
@@ -124,9 +128,7 @@ import Testing
     }
 
     @Test func anInstanceAddedGetsItsShareOnceTheOthersHaveSettled() {
-        var c = Cluster()
-        for i in 0..<3 { c.join(i) }
-        c.advance(ms: 1_000, steps: 30)
+        var c = Cluster.settled(instances: 3)
         c.join(3)
         #expect(c.detecting[3]?.isEmpty == true, "the others still hold everything")
         c.advance(ms: 1_000, steps: 5)
@@ -138,9 +140,7 @@ import Testing
     }
 
     @Test func aLostLockConnectionStopsDetectionAtOnceAndRejoinsLater() {
-        var c = Cluster()
-        for i in 0..<2 { c.join(i) }
-        c.advance(ms: 1_000, steps: 30)
+        var c = Cluster.settled(instances: 2)
         c.connectionLost(0)
         #expect(c.detecting[0]?.isEmpty == true)
         #expect(c.machines[0]?.owned.isEmpty == true)

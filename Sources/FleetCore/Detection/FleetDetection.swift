@@ -135,6 +135,42 @@ public struct FleetDetection: Sendable {
         return evicted
     }
 
+    /// What goes with vehicles handed to another detector: their states, held readings included, and
+    /// the maintenance alerts already raised for them (each is raised once per interval and level).
+    public struct Handover: Sendable {
+        public var states: [(vehicleID: String, state: VehicleState)] = []
+        public var raised: Set<MaintenanceAlert.Key> = []
+    }
+
+    /// Vehicles leaving for another detector (their partition moved to another instance): removed, and
+    /// handed over for the new owner to `receive`.
+    public mutating func handOver(where leaving: (String) -> Bool) -> Handover {
+        var out = Handover()
+        var slot = states.count - 1
+        // Downwards: the slot moved into a freed one comes from above, already looked at.
+        while slot >= 0 {
+            if leaving(ids[slot]) {
+                out.states.append((ids[slot], states[slot]))
+                if changedFlags[slot] {
+                    changedFlags[slot] = false
+                    changedSlots.removeAll { $0 == slot }
+                }
+                holding.remove(slot)
+                remove(slot)
+            }
+            slot -= 1
+        }
+        out.raised = raised.filter { leaving($0.vehicleID) }
+        raised.subtract(out.raised)
+        return out
+    }
+
+    /// Vehicles handed over by another detector.
+    public mutating func receive(_ handover: Handover) {
+        for (id, state) in handover.states { adopt(id, state) }
+        raised.formUnion(handover.raised)
+    }
+
     /// A state loaded back from storage for a vehicle not in memory (evicted, or not loaded at start),
     /// with the operators' current config; held readings in it wait for the next sweep.
     public mutating func adopt(_ vehicleID: String, _ state: VehicleState) {
