@@ -315,9 +315,28 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
         // Only a drop seen with the engine running all along, within a stop, needs to prove it holds: across
         // a gap (zeros overnight) or with the ignition off it is no red-light dip.
         if e.beforeFromTrip || e.ignitionOffSeen { c.heldMs = max(c.heldMs, t.drainHoldMs) }
-        // A fill, or a loss reported here, closes the road's account; a dip judged noise does not.
-        if c.up || Self.accept(c, t) != nil { road.restart() }
+        // A fill, or a loss reported here, closes the road's account; a dip judged noise does not. The level
+        // before a fill may first confirm a loss on the road waiting for a level taken elsewhere (a fill begun
+        // as the vehicle stood leaves no other).
+        if c.up || Self.accept(c, t) != nil {
+            if c.up, pending == nil, let loss = roadLossConfirmed(before: e, tripStop: tripStop, t) { _ = propose(loss, at: ts, t) }
+            road.restart()
+        }
         return propose(c, at: ts, t)
+    }
+
+    /// The level before an excursion, for the road ledger's suspect: the trip's as the vehicle arrived
+    /// (with its scatter and the shift of its last readings), or the stop's calm level.
+    mutating func roadLossConfirmed(before e: Excursion, tripStop: ShortStop?, _ t: FuelThresholds) -> LevelStep? {
+        guard let stop else { return nil }
+        let noiseSigma = noise.sigma(prior: t.priorNoiseL)
+        if e.beforeFromTrip {
+            guard let trip = tripStop else { return nil }
+            return road.confirmBeforeClosing(e.before, readings: max(trip.beforeReadings, 1), scatter: max(noiseSigma, trip.beforeSpread + trip.beforeShift),
+                                             ts: e.startedAt, km: stop.arrivedKm, t)
+        }
+        return road.confirmBeforeClosing(e.before, readings: e.beforeCount, scatter: max(noiseSigma, stop.still.spread(since: .min, through: e.startedAt)),
+                                         ts: e.startedAt, km: stop.arrivedKm, t)
     }
 
     /// A settled level for the road ledger; a loss it finds is proposed like a step at a stop.

@@ -73,19 +73,7 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
             let e = excess(from: first, to: here, fit, t)
             lossGoesOn = here.km - first.km < Self.minKm || e.litres > 2 * e.sigma
         }
-        if let s = suspect, here.km - s.at.km >= Self.minKm {
-            suspect = nil
-            if var confirmed = judge(from: s.anchor, to: here, fit, t), seenFromBefore(s.anchor, to: here, fit, t) {
-                // The loss was seen where the suspect was found; unless more went missing since, it ended
-                // there (a confirmation the next morning is not when the fuel went), and a loss on the next
-                // leg is another one.
-                let since = excess(from: s.at, to: here, fit, t)
-                if since.litres <= 2 * since.sigma { confirmed.endedAt = s.at.ts }
-                restart(from: here)
-                return confirmed
-            }
-            // Not borne out: the level there was off (a slope), not the fuel.
-        }
+        if let confirmed = confirmSuspect(at: here, fit, t) { return confirmed }
         var found: (step: LevelStep, anchor: Point)?
         var sure: LevelStep?
         for a in points {
@@ -108,6 +96,30 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
         points.append(here)
         if points.count > Self.maxPoints { points.removeFirst() }
         return nil
+    }
+
+    /// The suspect loss judged at a level taken elsewhere, after more road: reported when it still shows
+    /// there, dropped when it does not (the level where it was found was off, a slope, not the fuel).
+    private mutating func confirmSuspect(at here: Point, _ fit: ConsumptionModel.Fit?, _ t: FuelThresholds) -> LevelStep? {
+        guard let s = suspect, here.km - s.at.km >= Self.minKm else { return nil }
+        suspect = nil
+        guard var confirmed = judge(from: s.anchor, to: here, fit, t), seenFromBefore(s.anchor, to: here, fit, t) else { return nil }
+        // The loss was seen where the suspect was found; unless more went missing since, it ended there (a
+        // confirmation the next morning is not when the fuel went), and a loss on the next leg is another one.
+        let since = excess(from: s.at, to: here, fit, t)
+        if since.litres <= 2 * since.sigma { confirmed.endedAt = s.at.ts }
+        restart(from: here)
+        return confirmed
+    }
+
+    /// The account is about to close (a fill at a stop): the level before the fill, taken elsewhere, still
+    /// confirms or drops a suspect loss, as the next kept level would have; nothing else is judged or
+    /// learned from it (it is often the trip's level as the vehicle arrived, sloshing).
+    public mutating func confirmBeforeClosing(_ x: Double, readings: Int, scatter: Double, ts: Int64, km: Double,
+                                              _ t: FuelThresholds) -> LevelStep? {
+        guard suspect != nil, let last = points.last, ts > last.ts else { return nil }
+        let here = Point(level: x, error: ProbeNoise.levelError(sigma: scatter, readings: readings), ts: ts, km: km, idleMs: idleMs)
+        return confirmSuspect(at: here, consumption.fit, t)
     }
 
     /// Whether a loss from `a` also shows from the kept level before it, taken elsewhere (beyond 2σ). A
