@@ -13,32 +13,17 @@ extension Reading {
             JSONBytes.appendKey("seq", to: &buf, first: false)
             JSONBytes.appendInt(seq, to: &buf)
         }
-        if let v = fuelL {
-            JSONBytes.appendKey("fuel_l", to: &buf, first: false)
-            JSONBytes.appendFixed(v, decimals: 3, to: &buf)
-        }
-        if let v = fuelPct {
-            JSONBytes.appendKey("fuel_pct", to: &buf, first: false)
-            JSONBytes.appendFixed(v, decimals: 3, to: &buf)
-        }
-        if let v = odometerKm {
-            JSONBytes.appendKey("odometer_km", to: &buf, first: false)
-            JSONBytes.appendFixed(v, decimals: 2, to: &buf)
-        }
+        Self.append("fuel_l", fuelL, decimals: 3, to: &buf)
+        Self.append("fuel_pct", fuelPct, decimals: 3, to: &buf)
+        Self.append("odometer_km", odometerKm, decimals: 2, to: &buf)
         if let la = lat, let lo = lon {
             JSONBytes.appendKey("lat", to: &buf, first: false)
             JSONBytes.appendFixed(la, decimals: 6, to: &buf)
             JSONBytes.appendKey("lon", to: &buf, first: false)
             JSONBytes.appendFixed(lo, decimals: 6, to: &buf)
         }
-        if let v = speedKmh {
-            JSONBytes.appendKey("speed_kmh", to: &buf, first: false)
-            JSONBytes.appendFixed(v, decimals: 1, to: &buf)
-        }
-        if let v = headingDeg {
-            JSONBytes.appendKey("heading_deg", to: &buf, first: false)
-            JSONBytes.appendFixed(v, decimals: 0, to: &buf)
-        }
+        Self.append("speed_kmh", speedKmh, decimals: 1, to: &buf)
+        Self.append("heading_deg", headingDeg, decimals: 0, to: &buf)
         if let v = ignition {
             JSONBytes.appendKey("ignition", to: &buf, first: false)
             if v {
@@ -47,10 +32,14 @@ extension Reading {
                 buf.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
             }
         }
-        if let v = engineHours {
-            JSONBytes.appendKey("engine_hours", to: &buf, first: false)
-            JSONBytes.appendFixed(v, decimals: 2, to: &buf)
-        }
+        Self.append("engine_hours", engineHours, decimals: 2, to: &buf)
         buf.append(UInt8(ascii: "}"))
+    }
+
+    /// `"key":value` with `decimals` places, when the value is there.
+    private static func append(_ key: StaticString, _ value: Double?, decimals: Int, to buf: inout [UInt8]) {
+        guard let value else { return }
+        JSONBytes.appendKey(key, to: &buf, first: false)
+        JSONBytes.appendFixed(value, decimals: decimals, to: &buf)
     }
 }
