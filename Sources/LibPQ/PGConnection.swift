@@ -163,6 +163,19 @@ public final class PGConnection {
         "CASE WHEN isfinite(\(column)) THEN (extract(epoch FROM \(column)) * 1000)::bigint END"
     }
 
+    /// SQL for a timestamptz from the bigint parameter `parameter` (`$4`) holding Unix epoch milliseconds,
+    /// exactly (a float of seconds would round).
+    public static func timestamp(epochMillisecondsParameter parameter: String) -> String {
+        "'epoch'::timestamptz + \(parameter)::bigint * interval '1 millisecond'"
+    }
+
+    /// A PostgreSQL array literal (`{"a","b"}`) of `elements`, for a `$n::text[]` or `::int[]` parameter or
+    /// an array column in COPY text; each element quoted, so commas and braces in it stay in it.
+    public static func arrayLiteral<S: Sequence>(_ elements: S) -> String where S.Element: CustomStringConvertible {
+        "{" + elements.map { "\"" + $0.description.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}"
+    }
+
     /// Quotes an identifier (schema, table) for SQL text.
     public static func quoteIdentifier(_ name: String) -> String {
         "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""

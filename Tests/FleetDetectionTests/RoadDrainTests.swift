@@ -9,12 +9,18 @@ import SeededRandom
     /// A 400 L truck burning 32 L/100 km ± 10 % per leg, its probe at 0.4 % noise: a working day of
     /// 40–60 minute legs at 50 km/h with 20-minute stops, so the model has legs to learn from.
     static func truckDay(seed: UInt64, legs: Int = 10) -> (SyntheticVehicle, SimRandom) {
-        var v = SyntheticVehicle(tankL: 400, level: 380, noise: 0.004, seed: seed)
+        workingDay(seed: seed, tankL: 400, level: 380, lPer100: 32, legMinutes: 40...60, stopMinutes: 20, legs: legs)
+    }
+
+    /// Legs of `legMinutes` at `lPer100` ± 10 % with stops of `stopMinutes` between, after half an hour parked.
+    static func workingDay(seed: UInt64, tankL: Double, level: Double, lPer100: Double, legMinutes: ClosedRange<Double>,
+                           stopMinutes: Int, legs: Int) -> (SyntheticVehicle, SimRandom) {
+        var v = SyntheticVehicle(tankL: tankL, level: level, noise: 0.004, seed: seed)
         var rng = SimRandom(seed: seed &+ 100)
         v.park(minutes: 30)
         for _ in 0..<legs {
-            v.drive(minutes: Int(rng.uniform(40, 60)), lPer100: 32 * rng.uniform(0.9, 1.1), slosh: 0.02)
-            v.park(minutes: 20)
+            v.drive(minutes: Int(rng.uniform(legMinutes.lowerBound, legMinutes.upperBound)), lPer100: lPer100 * rng.uniform(0.9, 1.1), slosh: 0.02)
+            v.park(minutes: stopMinutes)
         }
         return (v, rng)
     }
@@ -171,13 +177,7 @@ import SeededRandom
     /// The fill used to close it first, and the theft went unreported (fault-stress, hilly: v00418, 12 L).
     @Test(arguments: [UInt64(21), 22, 23])
     func aSuspectLossFollowedAtOnceByAFillIsReported(seed: UInt64) throws {
-        var v = SyntheticVehicle(tankL: 60, level: 55, noise: 0.004, seed: seed)
-        var rng = SimRandom(seed: seed &+ 100)
-        v.park(minutes: 30)
-        for _ in 0..<8 {
-            v.drive(minutes: Int(rng.uniform(15, 25)), lPer100: 7 * rng.uniform(0.9, 1.1), slosh: 0.02)
-            v.park(minutes: 15)
-        }
+        var (v, _) = Self.workingDay(seed: seed, tankL: 60, level: 55, lPer100: 7, legMinutes: 15...25, stopMinutes: 15, legs: 8)
         v.drive(minutes: 15, lPer100: 7, slosh: 0.02, losing: 9)
         v.park(minutes: 30)
         v.drive(minutes: 15, lPer100: 7, slosh: 0.02)

@@ -14,7 +14,7 @@ extension OnTheTestStack {
         static func holders(_ observer: PGConnection, key: Int32) throws -> [Int: Int32] {
             let r = try observer.exec("""
                 SELECT objid::bigint, pid FROM pg_locks
-                WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid = $1::int::oid
+                WHERE \(PartitionLockKeys.grantedHere) AND classid = $1::int::oid
                 """, [String(key)])
             var out: [Int: Int32] = [:]
             for i in 0..<r.rowCount { out[Int(r.int(i, 0)!)] = Int32(r.int(i, 1)!) }

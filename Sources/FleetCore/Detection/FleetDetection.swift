@@ -122,17 +122,7 @@ public struct FleetDetection: Sendable {
     /// time), hold no reading, and are unchanged since the last `takeChanged()`: the stored snapshot
     /// has them exactly as they are. Returns their ids; `adopt` takes a state back when one sends again.
     public mutating func evictIdle(before cutoffMs: Int64) -> [String] {
-        var evicted: [String] = []
-        var slot = states.count - 1
-        // Downwards: the slot moved into a freed one comes from above, already looked at.
-        while slot >= 0 {
-            if lastArrivalMs[slot] < cutoffMs && !changedFlags[slot] && !holding.contains(slot) {
-                evicted.append(ids[slot])
-                remove(slot)
-            }
-            slot -= 1
-        }
-        return evicted
+        removeSlots(states.indices.filter { lastArrivalMs[$0] < cutoffMs && !changedFlags[$0] && !holding.contains($0) }).map(\.vehicleID)
     }
 
     /// What goes with vehicles handed to another detector: their states, held readings included, and
@@ -146,20 +136,7 @@ public struct FleetDetection: Sendable {
     /// handed over for the new owner to `receive`.
     public mutating func handOver(where leaving: (String) -> Bool) -> Handover {
         var out = Handover()
-        var slot = states.count - 1
-        // Downwards: the slot moved into a freed one comes from above, already looked at.
-        while slot >= 0 {
-            if leaving(ids[slot]) {
-                out.states.append((ids[slot], states[slot]))
-                if changedFlags[slot] {
-                    changedFlags[slot] = false
-                    changedSlots.removeAll { $0 == slot }
-                }
-                holding.remove(slot)
-                remove(slot)
-            }
-            slot -= 1
-        }
+        out.states = removeSlots(ids.indices.filter { leaving(ids[$0]) })
         out.raised = raised.filter { leaving($0.vehicleID) }
         raised.subtract(out.raised)
         return out
@@ -207,8 +184,24 @@ public struct FleetDetection: Sendable {
         return slot
     }
 
-    /// Frees `slot`, moving the last slot into it.
+    /// Removes the vehicles of `slots` (ascending); returns them with their states.
+    private mutating func removeSlots(_ slots: [Int]) -> [(vehicleID: String, state: VehicleState)] {
+        var removed: [(vehicleID: String, state: VehicleState)] = []
+        // Downwards: the slot moved into a freed one is the last, above every slot still to go.
+        for slot in slots.reversed() {
+            removed.append((ids[slot], states[slot]))
+            remove(slot)
+        }
+        return removed
+    }
+
+    /// Frees `slot` (forgetting that it changed or holds readings), moving the last slot into it.
     private mutating func remove(_ slot: Int) {
+        if changedFlags[slot] {
+            changedFlags[slot] = false
+            changedSlots.removeAll { $0 == slot }
+        }
+        holding.remove(slot)
         let last = states.count - 1
         slots[ids[slot]] = nil
         if slot != last {

@@ -24,14 +24,12 @@ enum PartitionCursors {
         }
     }
 
-    private static func intArray(_ ps: some Sequence<Int>) -> String { "{" + ps.map(String.init).joined(separator: ",") + "}" }
-
     /// Takes the partitions' fences, in order (two transactions taking several never deadlock), until
     /// the end of the caller's transaction.
     private static func fence(_ db: PGConnection, _ partitions: [Int], keys: PartitionLockKeys) throws(PGError) {
         try db.exec("""
             SELECT pg_advisory_xact_lock($1::int, p) FROM (SELECT unnest($2::int[]) AS p ORDER BY 1) s
-            """, [String(keys.fence), intArray(partitions.sorted())])
+            """, [String(keys.fence), PGConnection.arrayLiteral(partitions.sorted())])
     }
 
     /// The cursors of `partitions` as last committed (none for a partition never read), for their new owner.
@@ -43,7 +41,7 @@ enum PartitionCursors {
             let r = try db.exec("""
                 SELECT partition, partitions, xid::text, vehicle_id, channel, \(PGConnection.epochMilliseconds("ts"))
                 FROM detection_cursors WHERE partition = ANY($1::int[])
-                """, [intArray(partitions)])
+                """, [PGConnection.arrayLiteral(partitions)])
             try db.exec("COMMIT")
             var out: [Int: ReadingsFeed.Cursor] = [:]
             for i in 0..<r.rowCount {
@@ -69,10 +67,8 @@ enum PartitionCursors {
         try fence(db, partitions, keys: keys)
         let held = try db.exec("""
             SELECT objid::int FROM pg_locks
-            WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid = $1::int::oid AND pid = $2::int
-              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-              AND objid::int = ANY($3::int[])
-            """, [String(keys.partition), String(lockPID), intArray(partitions)])
+            WHERE \(PartitionLockKeys.grantedHere) AND classid = $1::int::oid AND pid = $2::int AND objid::int = ANY($3::int[])
+            """, [String(keys.partition), String(lockPID), PGConnection.arrayLiteral(partitions)])
         let mine = Set((0..<held.rowCount).compactMap { held.int($0, 0).map(Int.init) })
         let lost = partitions.filter { !mine.contains($0) }
         guard lost.isEmpty else { throw Lost(partitions: lost) }
@@ -80,7 +76,7 @@ enum PartitionCursors {
             let c = cursors[p]!
             try db.exec("""
                 INSERT INTO detection_cursors (partition, partitions, xid, vehicle_id, channel, ts, owner)
-                VALUES ($1::int, $2::int, $3::xid8, $4, $5, 'epoch'::timestamptz + $6::bigint * interval '1 millisecond', $7)
+                VALUES ($1::int, $2::int, $3::xid8, $4, $5, \(PGConnection.timestamp(epochMillisecondsParameter: "$6")), $7)
                 ON CONFLICT (partition) DO UPDATE SET partitions = EXCLUDED.partitions, xid = EXCLUDED.xid,
                     vehicle_id = EXCLUDED.vehicle_id, channel = EXCLUDED.channel, ts = EXCLUDED.ts,
                     owner = EXCLUDED.owner, updated_at = now()

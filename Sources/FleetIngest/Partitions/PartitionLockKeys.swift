@@ -12,6 +12,13 @@ public struct PartitionLockKeys: Sendable, Equatable {
     /// old owner's commit in flight.
     public let fence: Int32
 
+    /// SQL: a `pg_locks` row of a granted two-key advisory lock in this database (keys are per schema,
+    /// not per database, and one server may hold several fleetd databases).
+    public static let grantedHere = """
+        locktype = 'advisory' AND granted AND objsubid = 2 \
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        """
+
     public init(schema: String) {
         func key(_ use: String) -> Int32 {
             Int32(truncatingIfNeeded: PartitionScheme.fnv1a("fleetd/\(schema)/\(use)".utf8) & 0x7fff_ffff)

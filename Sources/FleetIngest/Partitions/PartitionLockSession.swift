@@ -70,9 +70,7 @@ public final class PartitionLockSession {
             switch action {
             case .countMembers:
                 let n = try db.exec("""
-                    SELECT count(*) FROM pg_locks
-                    WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid = $1::int::oid
-                      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    SELECT count(*) FROM pg_locks WHERE \(PartitionLockKeys.grantedHere) AND classid = $1::int::oid
                     """, [String(keys.member)]).int(0, 0) ?? 1
                 queue += machine.handle(.members(Int(n), at: nowMs))
             case .tryLock(let p):

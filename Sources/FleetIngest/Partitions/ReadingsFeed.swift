@@ -36,7 +36,7 @@ enum ReadingsFeed {
         if let c = cursor {
             r = try db.exec("""
                 SELECT \(columns) FROM readings
-                WHERE \(ended) AND (xid, vehicle_id, channel, ts) > ($1::xid8, $2, $3, 'epoch'::timestamptz + $4::bigint * interval '1 millisecond')
+                WHERE \(ended) AND (xid, vehicle_id, channel, ts) > ($1::xid8, $2, $3, \(PGConnection.timestamp(epochMillisecondsParameter: "$4")))
                 \(order)
                 """, [String(c.xid), c.vehicleID, c.channel, String(c.tsMs)])
         } else {

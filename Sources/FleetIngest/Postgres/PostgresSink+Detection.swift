@@ -92,9 +92,8 @@ extension PostgresSink {
 
     /// The stored states of these vehicles (those without one are missing from the answer).
     func loadStates(_ vehicleIDs: [String]) throws(PGError) -> [(vehicleID: String, bytes: [UInt8])] {
-        // A text[] literal: ids are 1–64 characters of A-Z a-z 0-9 . _ - (the topic rules), no quoting needed.
         let r = try db.exec("SELECT vehicle_id, state FROM vehicle_state WHERE vehicle_id = ANY($1::text[])",
-                            ["{" + vehicleIDs.joined(separator: ",") + "}"])
+                            [PGConnection.arrayLiteral(vehicleIDs)])
         return (0..<r.rowCount).compactMap { i in r.string(i, 0).flatMap { id in r.bytea(i, 1).map { (id, $0) } } }
     }
 

@@ -157,8 +157,7 @@ final class PostgresSink {
             rejectedCopy.int(Int64(row.position))
             rejectedCopy.int(0)  // one row per message now; the column stays in the content key
             rejectedCopy.int(Int64(row.readingsRefused))
-            // Reasons are lower-case identifiers: a text[] literal needs no quoting.
-            rejectedCopy.plain("{" + row.reasons.map(\.rawValue).joined(separator: ",") + "}")
+            rejectedCopy.text(PGConnection.arrayLiteral(row.reasons.map(\.rawValue)))
             rejectedCopy.endRow()
         }
 

@@ -126,7 +126,7 @@ public final class PurchaseReconciler: @unchecked Sendable {
                    EXISTS (SELECT 1 FROM anomalies WHERE vehicle_id = $1 AND kind = ANY($3::text[])
                            AND ts BETWEEN \(at) - make_interval(secs => \(PurchaseCheck.probeFaultBeforeMs / 1000))
                                       AND \(at) + make_interval(secs => \(PurchaseCheck.probeFaultAfterMs / 1000)))
-            """, Array(params.prefix(2)) + ["{" + PurchaseCheck.probeFaults.map(\.rawValue).joined(separator: ",") + "}"])
+            """, Array(params.prefix(2)) + [PGConnection.arrayLiteral(PurchaseCheck.probeFaults.map(\.rawValue))])
         e.fuelBeforeMs = around.int(0, 0)
         e.fuelAfterMs = around.int(0, 1)
         e.latestFuelMs = around.int(0, 2)

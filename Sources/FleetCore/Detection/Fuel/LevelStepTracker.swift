@@ -335,18 +335,21 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             return road.confirmBeforeClosing(e.before, readings: max(trip.beforeReadings, 1), scatter: max(noiseSigma, trip.beforeSpread + trip.beforeShift),
                                              ts: e.startedAt, km: stop.arrivedKm, t)
         }
-        return road.confirmBeforeClosing(e.before, readings: e.beforeCount, scatter: max(noiseSigma, stop.still.spread(since: .min, through: e.startedAt)),
+        return road.confirmBeforeClosing(e.before, readings: e.beforeCount, scatter: levelScatter(stop, through: e.startedAt, t),
                                          ts: e.startedAt, km: stop.arrivedKm, t)
+    }
+
+    /// How far one reading of a level a stop pinned by `ts` may sit off: the probe's noise, or more where the
+    /// surface had not quite settled. Only the readings the level rests on: those after it may already be the
+    /// fill or theft that ends it.
+    func levelScatter(_ stop: Stop, through ts: Int64, _ t: FuelThresholds) -> Double {
+        max(noise.sigma(prior: t.priorNoiseL), stop.still.spread(since: .min, through: ts))
     }
 
     /// A settled level for the road ledger; a loss it finds is proposed like a step at a stop.
     mutating func roadLevel(_ level: Double, readings: Int, ts: Int64, _ t: FuelThresholds) -> LevelStep? {
-        // A level a stop pins is as good as its readings' scatter allows: the probe's noise, or more where
-        // the surface had not quite settled. Only the readings it rests on: those after it may already be
-        // the fill or theft that ends it.
         guard let stop else { return nil }
-        let scatter = max(noise.sigma(prior: t.priorNoiseL), stop.still.spread(since: .min, through: ts))
-        guard let s = road.level(level, readings: readings, scatter: scatter, ts: ts, km: stop.arrivedKm, t) else {
+        guard let s = road.level(level, readings: readings, scatter: levelScatter(stop, through: ts, t), ts: ts, km: stop.arrivedKm, t) else {
             // The road's loss did not go on over the next leg: report it.
             guard let p = pending, p.moving, p.endedAt < ts, stop.excursion == nil, !road.lossGoesOn else { return nil }
             pending = nil

@@ -64,8 +64,7 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
     /// `scatter`: σ of one reading there; `readings`: how many the level rests on (each a median).
     public mutating func level(_ x: Double, readings: Int, scatter: Double, ts: Int64, km: Double,
                                _ t: FuelThresholds) -> LevelStep? {
-        let here = Point(level: x, error: ProbeNoise.levelError(sigma: scatter, readings: readings),
-                         ts: ts, km: km, idleMs: idleMs)
+        let here = point(x, readings: readings, scatter: scatter, ts: ts, km: km)
         if let last = points.last, ts <= last.ts { return nil }
         // Fitted once per level: every kept level is judged against the same model.
         let fit = consumption.fit
@@ -118,8 +117,11 @@ public struct RoadLossLedger: Sendable, Equatable, Codable {
     public mutating func confirmBeforeClosing(_ x: Double, readings: Int, scatter: Double, ts: Int64, km: Double,
                                               _ t: FuelThresholds) -> LevelStep? {
         guard suspect != nil, let last = points.last, ts > last.ts else { return nil }
-        let here = Point(level: x, error: ProbeNoise.levelError(sigma: scatter, readings: readings), ts: ts, km: km, idleMs: idleMs)
-        return confirmSuspect(at: here, consumption.fit, t)
+        return confirmSuspect(at: point(x, readings: readings, scatter: scatter, ts: ts, km: km), consumption.fit, t)
+    }
+
+    private func point(_ x: Double, readings: Int, scatter: Double, ts: Int64, km: Double) -> Point {
+        Point(level: x, error: ProbeNoise.levelError(sigma: scatter, readings: readings), ts: ts, km: km, idleMs: idleMs)
     }
 
     /// Whether a loss from `a` also shows from the kept level before it, taken elsewhere (beyond 2σ). A

@@ -6,7 +6,7 @@ import LibPQ
 public enum FleetSeeder {
     public static func seed(_ sim: FleetSimulation, into conn: PGConnection) throws(PGError) {
         let ids = sim.specs.map(\.id)
-        let idArray = "{" + ids.joined(separator: ",") + "}"
+        let idArray = PGConnection.arrayLiteral(ids)
         try conn.exec("BEGIN")
         do throws(PGError) {
             for chunk in stride(from: 0, to: sim.specs.count, by: 1000) {
@@ -14,7 +14,7 @@ public enum FleetSeeder {
                     .map { "('\($0.id)', \($0.tankL))" }.joined(separator: ",")
                 try conn.exec("INSERT INTO vehicles (vehicle_id, tank_capacity_l) VALUES \(rows) ON CONFLICT (vehicle_id) DO UPDATE SET tank_capacity_l = EXCLUDED.tank_capacity_l")
             }
-            let globalServices = "{" + sim.plans.filter { $0.vehicleID == nil }.map(\.service).joined(separator: ",") + "}"
+            let globalServices = PGConnection.arrayLiteral(sim.plans.filter { $0.vehicleID == nil }.map(\.service))
             try conn.exec("DELETE FROM maintenance_plans WHERE vehicle_id = ANY($1::text[]) OR (vehicle_id IS NULL AND service = ANY($2::text[]))", [idArray, globalServices])
             try conn.exec("DELETE FROM service_records WHERE vehicle_id = ANY($1::text[])", [idArray])
             func lit(_ v: Double?) -> String { v.map { String($0) } ?? "NULL" }

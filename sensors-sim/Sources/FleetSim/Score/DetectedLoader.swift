@@ -5,7 +5,7 @@ import LibPQ
 /// Missing tables read as empty (fleetd may not have created or filled them yet).
 public enum DetectedLoader {
     public static func load(from conn: PGConnection, truth: TruthFile, notes: inout [String]) throws(PGError) -> [DetectedEvent] {
-        let ids = "{" + truth.vehicleIDs.joined(separator: ",") + "}"
+        let ids = PGConnection.arrayLiteral(truth.vehicleIDs)
         let start = (truth.startMs ?? truth.events.map(\.startMs).min() ?? 0) - 3_600_000
         // Device clocks can run weeks ahead, and anomalies may carry device time.
         let end = (truth.endMs ?? truth.events.map(\.endMs).max() ?? 0) + 32 * 86_400_000

@@ -15,7 +15,7 @@ public enum NaiveLoader {
     /// Streams every fuel level of the truth file's vehicles (same span as `DetectedLoader`) in
     /// device-time order through a server-side cursor, one `NaiveFuelDetector` per vehicle.
     public static func load(from conn: PGConnection, truth: TruthFile) throws(PGError) -> Result {
-        let ids = "{" + truth.vehicleIDs.joined(separator: ",") + "}"
+        let ids = PGConnection.arrayLiteral(truth.vehicleIDs)
         let start = (truth.startMs ?? truth.events.map(\.startMs).min() ?? 0) - 3_600_000
         let end = (truth.endMs ?? truth.events.map(\.endMs).max() ?? 0) + 32 * 86_400_000
         try conn.exec("BEGIN READ ONLY")
