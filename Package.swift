@@ -55,7 +55,8 @@ let package = Package(
                         .embedInCode("008_analyst_surface.sql"),
                         .embedInCode("009_event_feed.sql"),
                         .embedInCode("010_event_publishing.sql"), .embedInCode("011_fuel_purchases.sql"),
-                        .embedInCode("012_readings_xid.sql"), .embedInCode("013_detection_cursors.sql")],
+                        .embedInCode("012_readings_xid.sql"), .embedInCode("013_detection_cursors.sql"),
+                        .embedInCode("014_detection_marks.sql")],
             swiftSettings: strict
         ),
         .target(

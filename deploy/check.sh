@@ -84,7 +84,7 @@ import json, os, re, sys
 ROOT = os.getcwd()
 D = os.path.join(ROOT, "deploy")
 
-COUNTERS = """fleetd_mqtt_messages_received_total fleetd_mqtt_connects_total fleetd_readings_accepted_total
+COUNTERS = """fleetd_detection_out_of_order_total fleetd_mqtt_messages_received_total fleetd_mqtt_connects_total fleetd_readings_accepted_total
 fleetd_readings_duplicate_total fleetd_readings_late_total fleetd_readings_rejected_total
 fleetd_impossible_values_total fleetd_rows_written_total fleetd_spool_full_waits_total
 fleetd_spool_unreadable_bytes_total fleetd_postgres_errors_total fleetd_fuel_transactions_total
@@ -95,7 +95,7 @@ fleetd_status_writes_refused_total fleetd_events_published_total fleetd_events_u
 fleetd_event_publish_refusals_total""".split()
 GAUGES = """fleetd_mqtt_connected fleetd_postgres_connected fleetd_spool_used_bytes fleetd_spool_capacity_bytes
 fleetd_vehicles_tracked fleetd_detector_vehicles_holding fleetd_detector_vehicles_in_memory fleetd_build_info process_resident_memory_bytes
-fleetd_event_publish_lag""".split()
+fleetd_event_publish_lag fleetd_detection_partitions_owned fleetd_detection_lag_seconds""".split()
 HISTOGRAMS = "fleetd_batch_commit_seconds fleetd_ingest_latency_seconds fleetd_batch_rows".split()
 METRICS = set(COUNTERS + GAUGES + [h + s for h in HISTOGRAMS for s in ("_bucket", "_sum", "_count")])
 
@@ -104,7 +104,8 @@ FLAGS = """mqtt-url client-id mqtt-username mqtt-password-file mqtt-ca-file mqtt
 mqtt-session-expiry mqtt-receive-maximum mqtt-topics postgres-url postgres-schema admin-addr spool-path
 spool-size spool-high-water spool-sync-interval batch-size batch-delay max-payload-bytes max-readings
 reorder-window shutdown-timeout log-level log-format detection snapshot-interval postgres-statement-timeout
-reject-budget retention rejected-retention dead-letter-retention vehicle-idle-evict publish-events event-topic-prefix""".split()
+reject-budget retention rejected-retention dead-letter-retention vehicle-idle-evict publish-events event-topic-prefix
+role partitions""".split()
 ENV_KEYS = {"FLEETD_" + f.upper().replace("-", "_") for f in FLAGS} | {"FLEETD_CONFIG"}
 
 ALERTS = """FleetdDown FleetdNotKeepingUp FleetdSpoolNearlyFull FleetdPostgresDown FleetdBrokerDown
@@ -283,6 +284,44 @@ def dashboard_promql(out_path):
         f.write("\n".join(lines) + "\n")
 
 # --- Kubernetes --------------------------------------------------------------------------
+def k8s_scale_out():
+    path = os.path.join(D, "kubernetes", "scale-out", "statefulset.yaml")
+    docs = {d.get("kind"): d for d in load_yaml_all(path)}
+    sts, svc = docs.get("StatefulSet"), docs.get("Service")
+    if not sts or not svc:
+        err("scale-out: a StatefulSet and a Service expected")
+        return
+    spec = sts["spec"]
+    if spec.get("serviceName") != svc["metadata"]["name"] or (svc["spec"].get("clusterIP") != "None"):
+        err("scale-out: serviceName must name the headless Service")
+    labels = spec["template"]["metadata"].get("labels", {})
+    if any(labels.get(k) != v for k, v in spec["selector"]["matchLabels"].items()):
+        err("scale-out: selector does not match the pod labels")
+    if any(labels.get(k) != v for k, v in svc["spec"]["selector"].items()):
+        err("scale-out: the Service selects other pods")
+    c = [c for c in spec["template"]["spec"]["containers"] if c["name"] == "fleetd"][0]
+    env = {e["name"]: e for e in c.get("env", [])}
+    for k in env:
+        if k.startswith("FLEETD_") and k not in ENV_KEYS:
+            err("scale-out: env %s is not a fleetd setting" % k)
+    if ((env.get("FLEETD_CLIENT_ID") or {}).get("valueFrom") or {}).get("fieldRef", {}).get("fieldPath") != "metadata.name":
+        err("scale-out: FLEETD_CLIENT_ID must be the pod's stable name (one MQTT session and one instance name per pod)")
+    topics = (env.get("FLEETD_MQTT_TOPICS") or {}).get("value", "").split(",")
+    if not topics or not all(t.startswith("$share/") for t in topics):
+        err("scale-out: every subscription must be in a $share group")
+    if int((env.get("FLEETD_PARTITIONS") or {}).get("value", "0")) < 1:
+        err("scale-out: FLEETD_PARTITIONS must be set (detection by owner)")
+    mounts = {m["name"]: m["mountPath"] for m in c.get("volumeMounts", [])}
+    claims = [t["metadata"]["name"] for t in spec.get("volumeClaimTemplates", [])]
+    spool = (env.get("FLEETD_SPOOL_PATH") or {}).get("value", "")
+    if "spool" not in claims or not spool.startswith(mounts.get("spool", "-") + "/"):
+        err("scale-out: the spool must live on a per-pod volume claim")
+    ports = {p.get("name"): p["containerPort"] for p in c.get("ports", [])}
+    if (env.get("FLEETD_ADMIN_ADDR") or {}).get("value", "").rpartition(":")[2] != str(ports.get("admin")):
+        err("scale-out: FLEETD_ADMIN_ADDR does not match the admin port")
+    if spec["template"]["spec"].get("terminationGracePeriodSeconds", 30) <= 10:
+        err("scale-out: terminationGracePeriodSeconds must outlast the shutdown timeout")
+
 def k8s():
     kd = os.path.join(D, "kubernetes")
     docs = {}
@@ -547,7 +586,7 @@ if __name__ == "__main__":
         dashboard_promql(sys.argv[2])
     else:
         try:
-            {"rules": rules, "dashboard": dashboard, "fuel_dashboard": fuel_dashboard, "k8s": k8s, "unit": unit, "mosquitto": mosquitto}[what]()
+            {"rules": rules, "dashboard": dashboard, "fuel_dashboard": fuel_dashboard, "k8s": k8s, "k8s_scale_out": k8s_scale_out, "unit": unit, "mosquitto": mosquitto}[what]()
         except Exception as e:   # a file too broken to inspect: report, do not crash
             err("%s: %s" % (type(e).__name__, e))
     for e in errors:
@@ -627,6 +666,7 @@ fi
 # ---------------------------------------------------------------------------------------
 echo "== kubernetes"
 check "manifests parse (PyYAML); probes, ports, secrets, spool PVC, security agree" py k8s
+check "scale-out StatefulSet: a spool per pod, client id from the pod name, \$share, partitions" py k8s_scale_out
 
 # ---------------------------------------------------------------------------------------
 # mosquitto

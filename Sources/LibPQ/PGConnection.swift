@@ -169,6 +169,16 @@ public final class PGConnection {
         "'epoch'::timestamptz + \(parameter)::bigint * interval '1 millisecond'"
     }
 
+    /// SQL for a timestamptz column as Unix epoch microseconds (bigint), exactly: its own resolution.
+    public static func epochMicroseconds(_ column: String) -> String {
+        "CASE WHEN isfinite(\(column)) THEN (extract(epoch FROM \(column)) * 1000000)::bigint END"
+    }
+
+    /// SQL for a timestamptz from the bigint parameter `parameter` holding Unix epoch microseconds.
+    public static func timestamp(epochMicrosecondsParameter parameter: String) -> String {
+        "'epoch'::timestamptz + \(parameter)::bigint * interval '1 microsecond'"
+    }
+
     /// A PostgreSQL array literal (`{"a","b"}`) of `elements`, for a `$n::text[]` or `::int[]` parameter or
     /// an array column in COPY text; each element quoted, so commas and braces in it stay in it.
     public static func arrayLiteral<S: Sequence>(_ elements: S) -> String where S.Element: CustomStringConvertible {

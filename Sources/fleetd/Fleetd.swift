@@ -72,7 +72,7 @@ struct SettingsOptions: ParsableArguments {
     @Option(help: "Client key (PEM) for mqtts://.") var mqttKeyFile: String?
     @Option(help: "How long the broker keeps fleetd's session while away (default 7d).") var mqttSessionExpiry: String?
     @Option(help: "QoS 1 messages the broker may have in flight to fleetd (default 1000).") var mqttReceiveMaximum: String?
-    @Option(help: "Comma-separated subscriptions (default fleet/+/telemetry,fleet/+/fuel,fleet/+/odometer,fleet/+/gps). A $share subscription needs --detection off: it splits each vehicle's stream between instances.") var mqttTopics: String?
+    @Option(help: "Comma-separated subscriptions (default fleet/+/telemetry,fleet/+/fuel,fleet/+/odometer,fleet/+/gps). A $share subscription needs --partitions or --role ingest: it splits each vehicle's stream between instances.") var mqttTopics: String?
     @Option(help: "libpq URI or conninfo (default: libpq's defaults and PG* variables).") var postgresUrl: String?
     @Option(help: "Schema holding fleetd's tables (default public).") var postgresSchema: String?
     @Option(help: "Admin HTTP listen address (default 127.0.0.1:9410).") var adminAddr: String?
@@ -86,6 +86,8 @@ struct SettingsOptions: ParsableArguments {
     @Option(help: "Most readings in one array message (default 1000).") var maxReadings: String?
     @Option(help: "How late a reading may arrive and still be put in order (default 10s).") var reorderWindow: String?
     @Option(help: "Run the detectors: on or off (readings only) (default on).") var detection: String?
+    @Option(help: "all (ingest and detect), ingest (readings only) or detect (owned partitions only, needs --partitions) (default all).") var role: String?
+    @Option(help: "Share detection among instances: vehicles fall into this many partitions, each detected by one live instance that reads its readings back from PostgreSQL; the same on every instance (default 0: detect in process from the spool).") var partitions: String?
     @Option(help: "How often detector state is stored; a restart replays at most this much (default 30s).") var snapshotInterval: String?
     @Option(help: "How long shutdown waits for PostgreSQL before leaving the rest for replay (default 10s).") var shutdownTimeout: String?
     @Option(help: "statement_timeout for fleetd's PostgreSQL session unless the URL sets one (default 30s; 0s: none). A write blocked longer is retried and /readyz reports it.") var postgresStatementTimeout: String?
@@ -109,7 +111,7 @@ struct SettingsOptions: ParsableArguments {
             ("spool-size", spoolSize), ("spool-high-water", spoolHighWater), ("spool-sync-interval", spoolSyncInterval),
             ("batch-size", batchSize), ("batch-delay", batchDelay), ("max-payload-bytes", maxPayloadBytes),
             ("max-readings", maxReadings), ("reorder-window", reorderWindow), ("shutdown-timeout", shutdownTimeout),
-            ("detection", detection), ("snapshot-interval", snapshotInterval), ("postgres-statement-timeout", postgresStatementTimeout),
+            ("detection", detection), ("role", role), ("partitions", partitions), ("snapshot-interval", snapshotInterval), ("postgres-statement-timeout", postgresStatementTimeout),
             ("reject-budget", rejectBudget), ("retention", retention), ("rejected-retention", rejectedRetention), ("dead-letter-retention", deadLetterRetention), ("vehicle-idle-evict", vehicleIdleEvict),
             ("publish-events", publishEvents), ("event-topic-prefix", eventTopicPrefix),
             ("log-level", logLevel), ("log-format", logFormat),

@@ -34,8 +34,9 @@ import Testing
         #expect(off.events == nil)
     }
 
-    /// A `$share` group splits each vehicle's stream round-robin: refused while detection is on.
-    @Test func aSharedSubscriptionIsRefusedWithDetectionOn() async throws {
+    /// A `$share` group splits each vehicle's stream round-robin: refused while detecting in process;
+    /// accepted for ingest only, or with detection shared by partition.
+    @Test func aSharedSubscriptionIsRefusedWithDetectionInProcess() async throws {
         let shared = "$share/fleetd/fleet/+/telemetry,$share/fleetd/fleet/+/fuel"
         await #expect(throws: FleetConfig.Invalid.self) {
             _ = try await FleetConfig.resolve(flags: ["mqtt-topics": shared], environment: [:], configFile: nil)
@@ -43,10 +44,32 @@ import Testing
         do {
             _ = try await FleetConfig.resolve(flags: ["mqtt-topics": shared], environment: [:], configFile: nil)
         } catch {
-            #expect("\(error)".contains("--detection off") && "\(error)".contains("$share/fleetd/fleet/+/telemetry"))
+            #expect("\(error)".contains("--partitions") && "\(error)".contains("--role ingest") && "\(error)".contains("$share/fleetd/fleet/+/telemetry"))
         }
-        let ingestOnly = try await FleetConfig.resolve(flags: ["mqtt-topics": shared, "detection": "off"], environment: [:], configFile: nil)
-        #expect(ingestOnly.mqtt.topics.count == 2 && !ingestOnly.pipeline.detection)
+        let detectionOff = try await FleetConfig.resolve(flags: ["mqtt-topics": shared, "detection": "off"], environment: [:], configFile: nil)
+        #expect(detectionOff.mqtt.topics.count == 2 && !detectionOff.detects)
+        let ingestOnly = try await FleetConfig.resolve(flags: ["mqtt-topics": shared, "role": "ingest"], environment: [:], configFile: nil)
+        #expect(ingestOnly.ingests && !ingestOnly.detects)
+        let partitioned = try await FleetConfig.resolve(flags: ["mqtt-topics": shared, "partitions": "16", "client-id": "a"], environment: [:], configFile: nil)
+        #expect(partitioned.ingests && !partitioned.pipeline.detection && partitioned.shared?.partitions == 16 && partitioned.shared?.instance == "a")
+    }
+
+    @Test func rolesAndPartitions() async throws {
+        let lone = try await FleetConfig.resolve(flags: [:], environment: [:], configFile: nil)
+        #expect(lone.role == .all && lone.ingests && lone.pipeline.detection && lone.shared == nil)
+        let detector = try await FleetConfig.resolve(flags: ["role": "detect", "partitions": "8"], environment: [:], configFile: nil)
+        #expect(!detector.ingests && detector.detects && detector.shared?.partitions == 8)
+        for bad: [String: String] in [["role": "detect"], ["role": "both"], ["partitions": "-1"], ["partitions": "5000"],
+                                      ["role": "detect", "partitions": "8", "detection": "off"]] {
+            await #expect(throws: FleetConfig.Invalid.self, "\(bad)") {
+                _ = try await FleetConfig.resolve(flags: bad, environment: [:], configFile: nil)
+            }
+        }
+        do {
+            _ = try await FleetConfig.resolve(flags: ["role": "detect"], environment: [:], configFile: nil)
+        } catch {
+            #expect("\(error)".contains("--partitions N"), "says what to do")
+        }
     }
 
     @Test func flagsBeatEnvironmentBeatFileBeatDefaults() async throws {

@@ -14,8 +14,13 @@ extension OnTheTestStack {
     @Suite struct PartitionCursorsEndToEndTests {
         let scheme = PartitionScheme(count: 4)!
         let keys = PartitionLockKeys(schema: "public")
-        static let c0 = ReadingsFeed.Cursor(xid: 1_000, vehicleID: "v7", channel: "fuel", tsMs: 1_767_225_600_123)
-        static let c1 = ReadingsFeed.Cursor(xid: 1_002, vehicleID: "v9", channel: "telemetry", tsMs: 1_767_225_601_000)
+        static let c0 = PartitionCursors.Mark(
+            scan: .init(xid: 1_000, receivedAtMicros: 1_767_225_600_400_123, vehicleID: "v7", channel: "fuel", tsMs: 1_767_225_600_123),
+            rescan: .init(xid: 998, receivedAtMicros: 1_767_225_599_000_000, vehicleID: "v3", channel: "gps", tsMs: 1_767_225_598_999),
+            fed: .init(receivedAtMicros: 1_767_225_599_500_000, vehicleID: "v7", channel: "fuel", tsMs: 1_767_225_599_000),
+            seenMs: 1_767_225_599_000, clockMs: 1_767_225_600_500)
+        static let c1 = PartitionCursors.Mark(
+            scan: .init(xid: 1_002, receivedAtMicros: 1_767_225_601_000_001, vehicleID: "v9", channel: "telemetry", tsMs: 1_767_225_601_000))
 
         static func migrated(_ db: TestDatabase) throws -> PGConnection {
             let pg = try db.connect()
@@ -25,7 +30,7 @@ extension OnTheTestStack {
 
         /// What the new owner's loader thread read, once it read.
         final class Loaded: Sendable {
-            let cursors = Mutex<[Int: ReadingsFeed.Cursor]?>(nil)
+            let cursors = Mutex<[Int: PartitionCursors.Mark]?>(nil)
         }
 
         /// A lock session that owns every partition.
@@ -47,11 +52,16 @@ extension OnTheTestStack {
             a.close()
             let b = owner(db, "b")
             #expect(b.machine.owned.count == 4)
-            let loaded = try PartitionCursors.load(try db.connect(), partitions: [0, 1, 2, 3], scheme: scheme, keys: keys)
-            #expect(loaded == [0: Self.c0, 1: Self.c1])
+            let loaded = try PartitionCursors.load(try db.connect(), partitions: [0, 1, 2, 3], scheme: scheme, owner: "b", keys: keys,
+                                                   lockPID: try #require(b.backendPID))
+            #expect(loaded.marks.filter { $0.key < 2 } == [0: Self.c0, 1: Self.c1])
+            // Partitions never read start at the end of the feed (empty here: its origin), written at once.
+            #expect(loaded.marks[2] == PartitionCursors.Mark(scan: .origin) && loaded.marks[3] == loaded.marks[2])
+            #expect(try db.count("SELECT count(*) FROM detection_cursors WHERE owner = 'b'") == 2)
             // Run with another partition count, the stored cursors are refused with what to do.
             #expect(throws: PartitionCursors.CountChanged.self) {
-                try PartitionCursors.load(try db.connect(), partitions: [0], scheme: PartitionScheme(count: 8)!, keys: keys)
+                try PartitionCursors.load(try db.connect(), partitions: [0], scheme: PartitionScheme(count: 8)!, owner: "b", keys: keys,
+                                          lockPID: try #require(b.backendPID))
             }
             b.close()
         }
@@ -85,10 +95,11 @@ extension OnTheTestStack {
             let b = owner(db, "b")
             #expect(b.machine.owned.count == 4)
             let loaded = Loaded()
-            let url = db.url, scheme = scheme, keys = keys
+            let url = db.url, scheme = scheme, keys = keys, pid = try #require(b.backendPID)
             let loader = Thread {
-                let cursors = try? PartitionCursors.load(try PGConnection(url), partitions: [0, 1, 2, 3], scheme: scheme, keys: keys)
-                loaded.cursors.withLock { $0 = cursors ?? [:] }
+                let cursors = try? PartitionCursors.load(try PGConnection(url), partitions: [0, 1, 2, 3], scheme: scheme, owner: "b", keys: keys,
+                                                         lockPID: pid)
+                loaded.cursors.withLock { $0 = cursors?.marks.filter { $0.value.scan != .origin } ?? [:] }
             }
             loader.start()
             Thread.sleep(forTimeInterval: 0.5)

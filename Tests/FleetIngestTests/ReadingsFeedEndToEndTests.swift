@@ -38,14 +38,14 @@ extension OnTheTestStack {
             try Self.insert(b, "b", ts: 1, fuel: 20)
             try b.exec("COMMIT")
             // B's row is committed but lies above a transaction still running: not read yet.
-            let early = try ReadingsFeed.read(reader, after: nil, limit: 100, scheme: all, partitions: [0])
+            let early = try ReadingsFeed.read(reader, after: .origin, limit: 100, scheme: all, partitions: [0])
             #expect(early.rows.isEmpty && early.scanned == nil)
             try Self.insert(a, "a", ts: 2, fuel: 11)
             try a.exec("COMMIT")
             // The bound is the cluster's oldest running transaction: other tests' may hold it back a while.
-            var late: (rows: [ReadingsFeed.Row], scanned: ReadingsFeed.Cursor?) = ([], nil)
+            var late = ReadingsFeed.Page()
             #expect(try eventually {
-                late = try ReadingsFeed.read(reader, after: nil, limit: 100, scheme: all, partitions: [0])
+                late = try ReadingsFeed.read(reader, after: .origin, limit: 100, scheme: all, partitions: [0])
                 return late.rows.count == 3
             })
             #expect(late.rows.map(\.reading.vehicleID) == ["a", "a", "b"])
@@ -69,25 +69,28 @@ extension OnTheTestStack {
                 try pg.exec("COMMIT")
             }
             // The bound is the cluster's oldest running transaction: other tests' may hold it back a while.
-            #expect(try eventually { try ReadingsFeed.read(pg, after: nil, limit: 200, scheme: all, partitions: [0]).rows.count == 120 })
+            #expect(try eventually { try ReadingsFeed.read(pg, after: .origin, limit: 200, scheme: all, partitions: [0]).rows.count == 120 })
             let scheme = PartitionScheme(count: 4)!
             var seen: [ReadingsFeed.Row] = []
             var mine: [ReadingsFeed.Row] = []
-            var cursor: ReadingsFeed.Cursor?
+            var cursor = ReadingsFeed.Cursor.origin
             var reads = 0
-            repeat {
+            while reads < 100 {
                 let page = try ReadingsFeed.read(pg, after: cursor, limit: 7, scheme: all, partitions: [0])
+                guard let end = page.scanned else { break }
                 seen += page.rows
+                // Each row carries the newest receipt time read before it on its page, passed-over rows included.
+                #expect(page.rows.first?.seenBeforeMs == .min && page.rows.map(\.seenBeforeMs) == page.rows.map(\.seenBeforeMs).sorted())
                 let owned = try ReadingsFeed.read(pg, after: cursor, limit: 7, scheme: scheme, partitions: [1, 3])
                 mine += owned.rows
                 #expect(owned.scanned == page.scanned, "the scan advances over others' readings as over its own")
-                cursor = page.scanned
+                cursor = end
                 reads += 1
-            } while cursor != nil && reads < 100
+            }
             #expect(seen.count == 120, "every reading once")
             #expect(Set(seen.map { "\($0.reading.vehicleID)@\($0.reading.ts)" }).count == 120)
             let expected = seen.filter { [1, 3].contains(scheme.partition(of: $0.reading.vehicleID)) }
-            #expect(!expected.isEmpty && mine == expected)
+            #expect(!expected.isEmpty && mine.map(\.reading) == expected.map(\.reading) && mine.map(\.position) == expected.map(\.position))
             // A batch's readings come before the next batch's.
             let batches = seen.map { Int($0.reading.fuelL! / 100) }
             #expect(batches == batches.sorted())

@@ -30,6 +30,10 @@ public final class FleetMetrics: Sendable {
     let vehiclesInMemory: Gauge
     let operatorRowsInvalid: [String: Counter]
     let vehiclesHolding: Gauge
+    /// Shared detection (`--partitions`): partitions this instance owns, and how far its reading lags.
+    let partitionsOwned: Gauge
+    let detectionLagSeconds: Gauge
+    let detectionOutOfOrder: Counter
     let deadLettersLost: Counter
     let readingsUnpartitioned: Counter
     let partitionsCreated: Counter
@@ -94,6 +98,9 @@ public final class FleetMetrics: Sendable {
         eventsUnpublishable = r.makeCounter(descriptor: .fleet("fleetd_events_unpublishable_total", "Events passed over by the MQTT publisher because no broker takes them (payload over 256 KiB, topic too long); read them with fleetd events."))
         eventPublishRefusals = r.makeCounter(descriptor: .fleet("fleetd_event_publish_refusals_total", "Event publishes the broker refused (its ACL: fleetd's user needs write on the events prefix); retried from the cursor."))
         vehiclesHolding = r.makeGauge(descriptor: .fleet("fleetd_detector_vehicles_holding", "Vehicles whose latest readings wait out the reorder window, not yet fed to the detectors (as of the last commit)."))
+        partitionsOwned = r.makeGauge(descriptor: .fleet("fleetd_detection_partitions_owned", "Detection partitions this instance owns (shared detection, --partitions; 0 otherwise)."))
+        detectionLagSeconds = r.makeGauge(descriptor: .fleet("fleetd_detection_lag_seconds", "Shared detection: wall clock minus the receipt time of the newest reading read back (0 when caught up with nothing new)."))
+        detectionOutOfOrder = r.makeCounter(descriptor: .fleet("fleetd_detection_out_of_order_total", "Shared detection: readings read back after one received later had been fed (their batch committed more than the merge lag after the others); fed at once, out of receipt order."))
         operatorInputLoads = r.makeCounter(descriptor: .fleet("fleetd_operator_inputs_loads_total", "Times vehicles, maintenance_plans and service_records were read (at start, when notified of an edit, and every 30 s)."))
         vehiclesInMemory = r.makeGauge(descriptor: .fleet("fleetd_detector_vehicles_in_memory", "Vehicles whose detector state is in memory (those idle longer than --vehicle-idle-evict are stored only; as of the last commit)."))
         rejectionsOverBudget = r.makeCounter(descriptor: .fleet("fleetd_rejections_over_budget_total", "Refused messages not stored in rejected_messages because their vehicle's budget per minute was spent (their reasons still count in fleetd_readings_rejected_total)."))

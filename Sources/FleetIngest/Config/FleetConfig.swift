@@ -23,6 +23,25 @@ public struct FleetConfig: Sendable {
     public var events: EventPublisher.Settings?
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
+    /// What this instance does: everything, ingest only, or detection only (`--role`).
+    public var role: Role = .all
+    /// Detection shared with other instances by partition (`--partitions` above 0); nil when this
+    /// instance detects in process from its spool, or not at all.
+    public var shared: SharedDetection.Settings?
+
+    public enum Role: String, Sendable {
+        /// Ingest, and detect: in process from the spool, or the partitions it owns with `--partitions`.
+        case all
+        /// Readings only (any number of instances in one `$share` group).
+        case ingest
+        /// Detection of owned partitions only, reading back what ingest instances stored (needs `--partitions`).
+        case detect
+    }
+
+    /// Whether this instance runs the MQTT subscriber, the spool and the pipeline.
+    public var ingests: Bool { role != .detect }
+    /// Whether detectors run here, in process or shared.
+    public var detects: Bool { pipeline.detection || shared != nil }
 
     public enum LogFormat: String, Sendable { case text, json }
 
@@ -86,6 +105,18 @@ public struct FleetConfig: Sendable {
         guard let admin = ConfigValueParsers.hostPort(adminText) else {
             throw Invalid(key: "admin-addr", expected: "host:port, e.g. 127.0.0.1:9410", got: adminText)
         }
+        let roleText = try await source.text("role") ?? "all"
+        guard let role = Role(rawValue: roleText.lowercased()) else {
+            throw Invalid(key: "role", expected: "all, ingest or detect", got: roleText)
+        }
+        let partitions = try await source.int("partitions", default: 0, range: 0...4096)
+        let detectionOn = try await source.onOff("detection", default: true)
+        if role == .detect && partitions == 0 {
+            throw Invalid(key: "role", expected: "all or ingest without --partitions: a detect-only instance owns partitions of the fleet and reads their readings back from PostgreSQL (give --partitions N, the same on every instance)", got: roleText)
+        }
+        if role == .detect && !detectionOn {
+            throw Invalid(key: "detection", expected: "on with --role detect (a detect-only instance does nothing else)", got: "off")
+        }
         let maxPayload = try await source.size("max-payload-bytes", default: 256 * 1024, range: 1...(64 << 20))
         let pipeline = PipelineSettings(
             postgresURL: try await source.text("postgres-url") ?? "",
@@ -95,7 +126,8 @@ public struct FleetConfig: Sendable {
             limits: PayloadLimits(maxBytes: Int(maxPayload), maxReadings: try await source.int("max-readings", default: 1000, range: 1...100_000)),
             spoolSyncInterval: try await source.duration("spool-sync-interval", default: .seconds(1)),
             shutdownTimeout: try await source.duration("shutdown-timeout", default: .seconds(10)),
-            detection: try await source.onOff("detection", default: true),
+            // In process only for a lone instance: with --partitions the owners read readings back.
+            detection: detectionOn && partitions == 0 && role == .all,
             reorderWindow: try await source.duration("reorder-window", default: .seconds(10)),
             snapshotInterval: try await source.duration("snapshot-interval", default: .seconds(30)),
             statementTimeout: try await source.duration("postgres-statement-timeout", default: .seconds(30)),
@@ -107,8 +139,10 @@ public struct FleetConfig: Sendable {
         // mosquitto hands a `$share` group's messages round-robin: each instance would see part of
         // every vehicle's stream and the instances' detector states would overwrite each other.
         if pipeline.detection, let shared = mqtt.topics.first(where: { $0.hasPrefix("$share/") }) {
-            throw Invalid(key: "mqtt-topics", expected: "no $share subscription while detection is on: a shared subscription splits each vehicle's stream between instances, so their detectors would be wrong (run ingest-only instances with --detection off)", got: shared)
+            throw Invalid(key: "mqtt-topics", expected: "no $share subscription while detecting in process: a shared subscription splits each vehicle's stream between instances, so their detectors would be wrong (share detection with --partitions N on every instance, or ingest only with --role ingest)", got: shared)
         }
+        let sharedDetection = detectionOn && partitions > 0 && role != .ingest
+            ? SharedDetection.Settings(partitions: partitions, instance: clientID, pipeline: pipeline) : nil
         var events: EventPublisher.Settings?
         if try await source.onOff("publish-events", default: true) {
             let prefix = try await source.text("event-topic-prefix") ?? EventTopic.defaultPrefix
@@ -138,7 +172,7 @@ public struct FleetConfig: Sendable {
             spoolPath: try await source.text("spool-path") ?? "./fleetd.spool",
             spoolSize: try await source.size("spool-size", default: 256 << 20, range: (4 << 20)...(1 << 40)),
             spoolHighWater: highWater, events: events,
-            logLevel: level, logFormat: format)
+            logLevel: level, logFormat: format, role: role, shared: sharedDetection)
     }
 
     /// One line per setting for the start-up log; secrets are never printed.
@@ -154,6 +188,8 @@ public struct FleetConfig: Sendable {
             "spool": "\(spoolPath) (\(spoolSize >> 20) MiB)",
             "batch": "\(pipeline.batchSize) rows / \(pipeline.batchDelay)",
             "events": "\(events.map { "mqtt \($0.prefix)/{kind}/{vehicle_id}" } ?? "off")",
+            "role": "\(role.rawValue)",
+            "detection": "\(shared.map { "shared, \($0.partitions) partitions" } ?? (pipeline.detection ? "in process" : "off"))",
         ]
     }
 

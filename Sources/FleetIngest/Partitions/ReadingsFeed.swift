@@ -8,47 +8,120 @@ import LibPQ
 /// transaction still running (`pg_snapshot_xmin`), does: every transaction below it has ended, so no
 /// row can appear there after it was read.
 enum ReadingsFeed {
-    /// Where a reader has got to: the last row it scanned, in (transaction, vehicle, channel, device time) order.
-    struct Cursor: Sendable, Equatable, Codable {
+    /// Where a reader has got to: the last row it scanned, in (transaction, receipt time, vehicle,
+    /// channel, device time) order, text compared byte by byte (`COLLATE "C"`, whatever the database's
+    /// collation): a reader compares positions itself when its partitions stand at different ones.
+    struct Cursor: Sendable, Equatable, Comparable, Codable {
         var xid: UInt64
+        var receivedAtMicros: Int64
         var vehicleID: String
         var channel: String
         var tsMs: Int64
+
+        /// Before every row: where a partition never read starts when the feed was empty.
+        static let origin = Cursor(xid: 0, receivedAtMicros: 0, vehicleID: "", channel: "", tsMs: 0)
+
+        /// The row's place in receipt order.
+        var receipt: ReceiptKey { ReceiptKey(receivedAtMicros: receivedAtMicros, vehicleID: vehicleID, channel: channel, tsMs: tsMs) }
+
+        /// Just before this row: reading after it reads the row again (device times are whole milliseconds).
+        var justBefore: Cursor { Cursor(xid: xid, receivedAtMicros: receivedAtMicros, vehicleID: vehicleID, channel: channel, tsMs: tsMs - 1) }
+
+        static func < (a: Cursor, b: Cursor) -> Bool {
+            a.xid != b.xid ? a.xid < b.xid : a.receipt < b.receipt
+        }
+
+        static func == (a: Cursor, b: Cursor) -> Bool { a.xid == b.xid && a.receipt == b.receipt }
     }
 
+    /// A reading's place in receipt order: when the instance that stored it received it, then vehicle,
+    /// channel and device time (unique, like the reading).
+    struct ReceiptKey: Sendable, Equatable, Comparable, Codable {
+        var receivedAtMicros: Int64
+        var vehicleID: String
+        var channel: String
+        var tsMs: Int64
+
+        static func < (a: ReceiptKey, b: ReceiptKey) -> Bool {
+            if a.receivedAtMicros != b.receivedAtMicros { return a.receivedAtMicros < b.receivedAtMicros }
+            if !a.vehicleID.utf8.elementsEqual(b.vehicleID.utf8) { return a.vehicleID.utf8.lexicographicallyPrecedes(b.vehicleID.utf8) }
+            if !a.channel.utf8.elementsEqual(b.channel.utf8) { return a.channel.utf8.lexicographicallyPrecedes(b.channel.utf8) }
+            return a.tsMs < b.tsMs
+        }
+
+        static func == (a: ReceiptKey, b: ReceiptKey) -> Bool {
+            a.receivedAtMicros == b.receivedAtMicros && a.tsMs == b.tsMs && a.vehicleID.utf8.elementsEqual(b.vehicleID.utf8)
+                && a.channel.utf8.elementsEqual(b.channel.utf8)
+        }
+    }
+
+    /// A reading of one of the partitions asked for.
     struct Row: Sendable, Equatable {
         var reading: Reading
         var receivedAtMs: Int64
+        var position: Cursor
+        var partition: Int
+        /// The newest receipt time scanned before this row, rows of other partitions included (they are
+        /// passed over, but receipt time moved on with them); `Int64.min` when it is the page's first.
+        var seenBeforeMs: Int64
     }
 
-    /// Up to `limit` rows after `cursor` (from the first when nil) of ended transactions, in commit order;
-    /// of those, the readings of vehicles in `partitions`. The cursor returned is the last row scanned
-    /// (nil when there was none): rows of other partitions are passed over, not read again.
-    static func read(_ db: PGConnection, after cursor: Cursor?, limit: Int, scheme: PartitionScheme,
-                     partitions: Set<Int>) throws(PGError) -> (rows: [Row], scanned: Cursor?) {
+    struct Page: Sendable {
+        /// The readings of the partitions asked for, in commit order.
+        var rows: [Row] = []
+        /// The last row scanned, of any partition (nil when there was none): the next page starts after it.
+        var scanned: Cursor?
+        /// The newest receipt time scanned (nil when nothing was).
+        var clockMs: Int64?
+        /// Rows scanned, of any partition.
+        var scannedCount = 0
+    }
+
+    /// The last row of ended transactions, in feed order (nil when there is none).
+    static func end(_ db: PGConnection) throws(PGError) -> Cursor? {
+        let r = try db.exec("""
+            SELECT xid::text, \(PGConnection.epochMicroseconds("received_at")), vehicle_id, channel, \(PGConnection.epochMilliseconds("ts"))
+            FROM readings WHERE \(ended)
+            ORDER BY xid DESC, received_at DESC, vehicle_id COLLATE "C" DESC, channel COLLATE "C" DESC, ts DESC LIMIT 1
+            """)
+        guard r.rowCount == 1, let xid = r.string(0, 0).flatMap(UInt64.init), let received = r.int(0, 1), let vehicle = r.string(0, 2),
+              let channel = r.string(0, 3), let ts = r.int(0, 4) else { return nil }
+        return Cursor(xid: xid, receivedAtMicros: received, vehicleID: vehicle, channel: channel, tsMs: ts)
+    }
+
+    /// Rows of transactions that have ended: below the oldest one still running, nothing can commit any more.
+    static let ended = "xid IS NOT NULL AND xid < pg_snapshot_xmin(pg_current_snapshot())"
+
+    /// Up to `limit` rows after `cursor` (`Cursor.origin`: from the first) of ended transactions, in commit order;
+    /// of those, the readings of vehicles in `partitions`. Rows of other partitions are passed over,
+    /// not read again.
+    static func read(_ db: PGConnection, after cursor: Cursor, limit: Int, scheme: PartitionScheme,
+                     partitions: Set<Int>) throws(PGError) -> Page {
         let columns = """
-            xid::text, vehicle_id, channel, \(PGConnection.epochMilliseconds("ts")), \(PGConnection.epochMilliseconds("received_at")), \
+            xid::text, vehicle_id, channel, \(PGConnection.epochMilliseconds("ts")), \(PGConnection.epochMicroseconds("received_at")), \
             seq, fuel_l, fuel_pct, odometer_km, lat, lon, speed_kmh, heading_deg, ignition, engine_hours
             """
-        let ended = "xid IS NOT NULL AND xid < pg_snapshot_xmin(pg_current_snapshot())"
-        let order = "ORDER BY xid, vehicle_id, channel, ts LIMIT \(max(1, limit))"
-        let r: PGResult
-        if let c = cursor {
-            r = try db.exec("""
-                SELECT \(columns) FROM readings
-                WHERE \(ended) AND (xid, vehicle_id, channel, ts) > ($1::xid8, $2, $3, \(PGConnection.timestamp(epochMillisecondsParameter: "$4")))
-                \(order)
-                """, [String(c.xid), c.vehicleID, c.channel, String(c.tsMs)])
-        } else {
-            r = try db.exec("SELECT \(columns) FROM readings WHERE \(ended) \(order)")
-        }
-        var rows: [Row] = []
-        var scanned: Cursor?
+        let order = #"ORDER BY xid, received_at, vehicle_id COLLATE "C", channel COLLATE "C", ts LIMIT "# + String(max(1, limit))
+        let c = cursor
+        let r = try db.exec("""
+            SELECT \(columns) FROM readings
+            WHERE \(ended) AND (xid, received_at, vehicle_id COLLATE "C", channel COLLATE "C", ts)
+                > ($1::xid8, \(PGConnection.timestamp(epochMicrosecondsParameter: "$2")), $3 COLLATE "C", $4 COLLATE "C",
+                   \(PGConnection.timestamp(epochMillisecondsParameter: "$5")))
+            \(order)
+            """, [String(c.xid), String(c.receivedAtMicros), c.vehicleID, c.channel, String(c.tsMs)])
+        var page = Page()
         for i in 0..<r.rowCount {
             guard let xid = r.string(i, 0).flatMap(UInt64.init), let vehicle = r.string(i, 1), let channelText = r.string(i, 2),
-                  let ts = r.int(i, 3) else { continue }
-            scanned = Cursor(xid: xid, vehicleID: vehicle, channel: channelText, tsMs: ts)
-            guard partitions.contains(scheme.partition(of: vehicle)), let channel = Channel(rawValue: channelText) else { continue }
+                  let ts = r.int(i, 3), let receivedMicros = r.int(i, 4) else { continue }
+            let position = Cursor(xid: xid, receivedAtMicros: receivedMicros, vehicleID: vehicle, channel: channelText, tsMs: ts)
+            let receivedAt = receivedMicros / 1000
+            page.scanned = position
+            page.scannedCount += 1
+            let seenBefore = page.clockMs ?? .min
+            page.clockMs = max(seenBefore, receivedAt)
+            let partition = scheme.partition(of: vehicle)
+            guard partitions.contains(partition), let channel = Channel(rawValue: channelText) else { continue }
             var reading = Reading(vehicleID: vehicle, channel: channel, ts: ts, seq: r.int(i, 5))
             reading.fuelL = r.double(i, 6)
             reading.fuelPct = r.double(i, 7)
@@ -59,8 +132,9 @@ enum ReadingsFeed {
             reading.headingDeg = r.double(i, 12)
             reading.ignition = r.string(i, 13).map { $0 == "t" }
             reading.engineHours = r.double(i, 14)
-            rows.append(Row(reading: reading, receivedAtMs: r.int(i, 4) ?? ts))
+            page.rows.append(Row(reading: reading, receivedAtMs: receivedAt, position: position, partition: partition,
+                                 seenBeforeMs: seenBefore))
         }
-        return (rows, scanned)
+        return page
     }
 }

@@ -46,11 +46,7 @@ struct DetectionRunner {
         return unreadable
     }
 
-    /// A stored state this fleetd can use: same format, same reorder window.
-    private func decode(_ bytes: [UInt8]) -> VehicleState? {
-        guard let s = try? BinaryState.decode(VehicleState.self, from: bytes), s.reorder.windowMs == detection.windowMs else { return nil }
-        return s
-    }
+    private func decode(_ bytes: [UInt8]) -> VehicleState? { .stored(bytes, windowMs: detection.windowMs) }
 
     /// States loaded for vehicles not in memory; returns how many could not be used (they start afresh).
     mutating func adopt(_ stored: [(vehicleID: String, bytes: [UInt8])]) -> Int {
@@ -70,8 +66,7 @@ struct DetectionRunner {
 
     mutating func apply(_ inputs: OperatorInputs) {
         self.inputs = inputs
-        detection.setConfigs(inputs.configs)
-        detection.setMaintenance(MaintenanceBook(plans: inputs.plans, records: inputs.records), raised: inputs.raised)
+        detection.apply(inputs)
     }
 
     /// Feeds readings `from..<end` of the batch (just decoded) to the detectors, in arrival order.
@@ -133,10 +128,7 @@ struct DetectionRunner {
     mutating func attachSnapshot(to batch: inout IngestBatch, position: UInt64) {
         guard batch.snapshot == nil else { return }
         var states: [(vehicleID: String, bytes: [UInt8])] = []
-        for (id, state) in detection.takeChanged() {
-            // Encoding a plain value type of numbers and strings cannot fail.
-            states.append((id, try! BinaryState.encode(state)))
-        }
+        for (id, state) in detection.takeChanged() { states.append((id, state.storedBytes)) }
         batch.snapshot = DetectorSnapshot(position: position, clockMs: detection.clockMs, states: states)
         batch.endPosition = position
         attachStatus(to: &batch)

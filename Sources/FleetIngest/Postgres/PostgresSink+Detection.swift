@@ -9,6 +9,7 @@ extension PostgresSink {
     /// batch that rolled back.
     func writeEvents(_ events: [DetectionEvent], into written: inout Written) throws(PGError) {
         let rows = EventRows(events)
+        if rows.transactionCount + rows.anomalyCount + rows.alertCount > 0 { try Self.lockEventOrder(db) }
         if rows.transactionCount > 0 {
             try db.copyIn("COPY fleetd_stage_fuel (\(EventRows.transactionColumns)) FROM STDIN", bytes: rows.transactions.bytes)
             written.transactions = try insertNotifying("fuel_transactions", EventRows.transactionColumns, from: "fleetd_stage_fuel",
@@ -45,22 +46,37 @@ extension PostgresSink {
 
     static let eventsChannel = "fleetd_events"
 
-    func writeSnapshot(_ snapshot: DetectorSnapshot, spoolID: String) throws(PGError) {
-        if !snapshot.states.isEmpty {
-            // Binary: a state goes as its bytes, not as twice as many hex digits for PostgreSQL to decode.
-            var copy = CopyBinaryEncoder(reservingCapacity: snapshot.states.reduce(64) { $0 + $1.bytes.count + 32 })
-            for (id, bytes) in snapshot.states {
-                copy.beginRow(fields: 2)
-                copy.plain(id)
-                copy.bytea(bytes)
-            }
-            copy.end()
-            try db.copyIn("COPY fleetd_stage_state (vehicle_id, state) FROM STDIN (FORMAT binary)", bytes: copy.bytes)
-            try db.exec("""
-                INSERT INTO vehicle_state (vehicle_id, state) SELECT vehicle_id, state FROM fleetd_stage_state
-                ON CONFLICT (vehicle_id) DO UPDATE SET state = excluded.state, updated_at = now()
-                """)
+    /// Taken by every transaction that writes events, before it numbers them, until it ends: with
+    /// several writers (instances sharing detection, the purchase reconciler) the feed's numbers then
+    /// follow commit order, so a reader resuming after a number never passes over one that commits
+    /// later. Events are few: the wait is short.
+    static func lockEventOrder(_ db: PGConnection) throws(PGError) {
+        try db.exec("SELECT pg_advisory_xact_lock(\(eventOrderLockKey))")
+    }
+
+    /// Arbitrary constant, in the series of the migrator's and the publisher's keys.
+    static let eventOrderLockKey: Int64 = 0x0F1E_E7D0_0006
+
+    /// Vehicles' detector states, inside the caller's transaction.
+    func writeStates(_ states: [(vehicleID: String, bytes: [UInt8])]) throws(PGError) {
+        guard !states.isEmpty else { return }
+        // Binary: a state goes as its bytes, not as twice as many hex digits for PostgreSQL to decode.
+        var copy = CopyBinaryEncoder(reservingCapacity: states.reduce(64) { $0 + $1.bytes.count + 32 })
+        for (id, bytes) in states {
+            copy.beginRow(fields: 2)
+            copy.plain(id)
+            copy.bytea(bytes)
         }
+        copy.end()
+        try db.copyIn("COPY fleetd_stage_state (vehicle_id, state) FROM STDIN (FORMAT binary)", bytes: copy.bytes)
+        try db.exec("""
+            INSERT INTO vehicle_state (vehicle_id, state) SELECT vehicle_id, state FROM fleetd_stage_state
+            ON CONFLICT (vehicle_id) DO UPDATE SET state = excluded.state, updated_at = now()
+            """)
+    }
+
+    func writeSnapshot(_ snapshot: DetectorSnapshot, spoolID: String) throws(PGError) {
+        try writeStates(snapshot.states)
         let params = [spoolID, String(snapshot.position), String(snapshot.clockMs)]
         try db.exec("""
             INSERT INTO detector_checkpoint (spool_id, position, clock_ms) VALUES ($1, $2, $3)
@@ -194,6 +210,14 @@ struct OperatorInputs {
     var raised: Set<MaintenanceAlert.Key> = []
     /// Rows skipped because a value is out of range: their vehicles run on defaults.
     var invalid: [InvalidOperatorRow] = []
+}
+
+extension FleetDetection {
+    /// The operators' tank sizes, thresholds, maintenance plans and records, and the alerts already raised.
+    mutating func apply(_ inputs: OperatorInputs) {
+        setConfigs(inputs.configs)
+        setMaintenance(MaintenanceBook(plans: inputs.plans, records: inputs.records), raised: inputs.raised)
+    }
 }
 
 /// An operator's row that was skipped, and why.

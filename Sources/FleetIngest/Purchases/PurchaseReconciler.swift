@@ -153,6 +153,7 @@ public final class PurchaseReconciler: @unchecked Sendable {
             """, [String(purchaseID), o.status, o.refuelID.map(String.init), o.dispensedL.map { String($0) }, o.missingL.map { String($0) }, details])
         guard let a = o.anomaly else { return }
         // Announced like the pipeline's events: the feed, NOTIFY and MQTT carry it.
+        try PostgresSink.lockEventOrder(db)
         let r = try db.exec(PostgresSink.notifying("anomalies", """
             INSERT INTO anomalies (vehicle_id, kind, ts, severity, value, expected, details)
             VALUES ($1, $2, to_timestamp($3::float8 / 1000), $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING
