@@ -43,7 +43,7 @@ for mode in lone 1 2 3; do
         port=$(stack_free_port); ports+=("$port")
         "$fleetd_bin" run --mqtt-url "mqtt://127.0.0.1:$STACK_MQTT_PORT" --postgres-url "$db" --admin-addr "127.0.0.1:$port" \
             --spool-path "$run_dir/s$mode-$i.spool" --client-id "scale-$mode-$i" "${sharing[@]}" \
-            --log-level warning 2>>"$run_dir/scale-$mode.log" & pids+=($!)
+            --log-level notice 2>>"$run_dir/scale-$mode.log" & pids+=($!)
     done
     for port in "${ports[@]}"; do until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.2; done; done
     # Partitions settle: the first took all, the others get theirs after the settle time (10 s).
@@ -53,6 +53,7 @@ for mode in lone 1 2 3; do
         { [ "$mode" = lone ] || { [ "$owned" -eq 8 ] && [ "$least" -ge $((8 / n)) ]; }; } && break
         sleep 0.2
     done
+    echo "$mode: $n instance(s) ready, publishing $N readings" >&2
     c0=0; for p in "${pids[@]}"; do c0=$(awk -v a="$c0" -v b="$(proc_cpu "$p")" 'BEGIN {print a + b}'); done
     p0=$(pg_cpu); t0=$(now)
     "$sim_bin" load --mqtt-url "mqtt://127.0.0.1:$STACK_MQTT_PORT" --count "$N" --qos 1 --vehicles 1000 >/dev/null &
@@ -66,7 +67,10 @@ for mode in lone 1 2 3; do
             [ -n "$t_ingest" ] && [ "$mode" = lone ] && break
         else
             lagging=0
-            for port in "${ports[@]}"; do l=$(metric_at "$port" fleetd_detection_lag_seconds); [ "${l:-1}" != 0 ] && lagging=1; done
+            for port in "${ports[@]}"; do
+                l=$(metric_at "$port" fleetd_detection_lag_seconds)
+                awk -v l="${l:-1}" 'BEGIN {exit !(l + 0 == 0)}' || lagging=1
+            done
             # Caught up: every owner's last read found nothing new (its lag gauge is reset to 0).
             [ "$lagging" = 0 ] && break
         fi
@@ -74,6 +78,11 @@ for mode in lone 1 2 3; do
     done
     t1=$(now); p1=$(pg_cpu)
     wait $load_pid || true
+    if [ -z "$t_ingest" ] || ! kill -0 "${pids[@]}" 2>/dev/null; then
+        echo "$mode: did not finish (stored $(psql -X -At "$db" -c "select count(*) from readings") of $N); instances' log:" >&2
+        tail -20 "$run_dir/scale-$mode.log" >&2
+        exit 1
+    fi
     c1=0; for p in "${pids[@]}"; do c1=$(awk -v a="$c1" -v b="$(proc_cpu "$p")" 'BEGIN {print a + b}'); done
     ingest_rate[$mode]=$(awk -v a="$t0" -v b="$t_ingest" -v n="$N" 'BEGIN {printf "%.0f", n / (b - a)}')
     detect_rate[$mode]=$(awk -v a="$t0" -v b="$t1" -v n="$N" 'BEGIN {printf "%.0f", n / (b - a)}')
