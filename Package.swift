@@ -56,7 +56,8 @@ let package = Package(
                         .embedInCode("009_event_feed.sql"),
                         .embedInCode("010_event_publishing.sql"), .embedInCode("011_fuel_purchases.sql"),
                         .embedInCode("012_readings_xid.sql"), .embedInCode("013_detection_cursors.sql"),
-                        .embedInCode("014_detection_marks.sql")],
+                        .embedInCode("014_detection_marks.sql"),
+                        .embedInCode("015_readings_partition_key.sql")],
             swiftSettings: strict
         ),
         .target(

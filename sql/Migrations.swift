@@ -22,5 +22,6 @@ public enum Migrations {
         Migration(version: 12, name: "012_readings_xid.sql", sql: String(decoding: PackageResources._12_readings_xid_sql, as: UTF8.self)),
         Migration(version: 13, name: "013_detection_cursors.sql", sql: String(decoding: PackageResources._13_detection_cursors_sql, as: UTF8.self)),
         Migration(version: 14, name: "014_detection_marks.sql", sql: String(decoding: PackageResources._14_detection_marks_sql, as: UTF8.self)),
+        Migration(version: 15, name: "015_readings_partition_key.sql", sql: String(decoding: PackageResources._15_readings_partition_key_sql, as: UTF8.self)),
     ]
 }

@@ -193,9 +193,16 @@ import Testing
         // Pinned: every instance, build and machine must put a vehicle in the same partition.
         #expect(PartitionScheme.fnv1a("".utf8) == 0xcbf2_9ce4_8422_2325)
         #expect(PartitionScheme.fnv1a("a".utf8) == 0xaf63_dc4c_8601_ec8c)
-        var counts = [Int](repeating: 0, count: 64)
-        for i in 0..<64_000 { counts[scheme.partition(of: "v\(i)")] += 1 }
-        #expect(counts.min()! > 800 && counts.max()! < 1_200, "\(counts.min()!)…\(counts.max()!)")
+        #expect(PartitionScheme.key(of: "a") == 1_489_392_661)
+        #expect(scheme.partition(of: "a") == Int(PartitionScheme.key(of: "a")) % 64, "a partition is its stored key modulo the count")
+        // Spread evenly, for ids as fleets number them, whatever the count.
+        for (count, ids) in [(64, (0..<64_000).map { "v\($0)" }), (8, (0..<64_000).map { "TRUCK-\(100_000 + $0)" }), (7, (0..<7_000).map { "v\($0)" })] {
+            let scheme = PartitionScheme(count: count)!
+            var counts = [Int](repeating: 0, count: count)
+            for id in ids { counts[scheme.partition(of: id)] += 1 }
+            let fair = ids.count / count
+            #expect(counts.min()! > fair * 8 / 10 && counts.max()! < fair * 12 / 10, "\(count): \(counts.min()!)…\(counts.max()!)")
+        }
         #expect(PartitionScheme(count: 0) == nil && PartitionScheme(count: 5_000) == nil)
     }
 }

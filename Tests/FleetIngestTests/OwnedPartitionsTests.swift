@@ -42,7 +42,6 @@ import Testing
                 }
                 close()
             }
-            var seen = Int64.min
             for (n, b) in batches.enumerated().sorted(by: { ($0.element.commitMs, $0.offset) < ($1.element.commitMs, $1.offset) }).map(\.element).enumerated() {
                 let xid = UInt64(1_000 + n)
                 let inTx = b.rows.map { r, micros in
@@ -50,9 +49,7 @@ import Testing
                 }.sorted { $0.2 < $1.2 }
                 var stored = Set<String>()
                 for (r, micros, position) in inTx where stored.insert("\(r.vehicleID)|\(r.channel)|\(r.ts)").inserted {
-                    rows.append(.init(reading: r, receivedAtMs: micros / 1000, position: position, partition: scheme.partition(of: r.vehicleID),
-                                      seenBeforeMs: seen))
-                    seen = max(seen, micros / 1000)
+                    rows.append(.init(reading: r, receivedAtMs: micros / 1000, position: position, partition: scheme.partition(of: r.vehicleID)))
                 }
             }
             // A reading stored twice (redelivered) is kept once, by its first transaction.
@@ -60,7 +57,7 @@ import Testing
             rows = rows.filter { keys.insert("\($0.reading.vehicleID)|\($0.reading.channel)|\($0.reading.ts)").inserted }
         }
 
-        /// What `ReadingsFeed.read` answers.
+        /// What `ReadingsFeed.read` answers: the next `limit` rows of `partitions` after the cursor.
         func page(after c: ReadingsFeed.Cursor, limit: Int, partitions: Set<Int>) -> ReadingsFeed.Page {
             // The first row after the cursor (rows are in feed order).
             var from = 0, hi = rows.count
@@ -68,20 +65,14 @@ import Testing
                 let mid = (from + hi) / 2
                 if c < rows[mid].position { hi = mid } else { from = mid + 1 }
             }
-            let scanned = rows[from..<min(from + limit, rows.count)]
             var page = ReadingsFeed.Page()
-            var seen = Int64.min
-            for row in scanned {
-                if partitions.contains(row.partition) {
-                    var r = row
-                    r.seenBeforeMs = seen
-                    page.rows.append(r)
-                }
-                seen = max(seen, row.receivedAtMs)
+            for row in rows[from...] where partitions.contains(row.partition) {
+                page.rows.append(row)
+                page.clockMs = max(page.clockMs ?? .min, row.receivedAtMs)
+                if page.rows.count == limit { break }
             }
-            page.scanned = scanned.last?.position
-            page.clockMs = scanned.isEmpty ? nil : seen
-            page.scannedCount = scanned.count
+            page.scanned = page.rows.last?.position
+            page.scannedCount = page.rows.count
             return page
         }
     }

@@ -39,11 +39,12 @@ extension OnTheTestStack {
             #expect(lost > 0 && failover < .seconds(15))
         }
 
-        /// Every partition owned once, every reading read back, every reorder window released.
-        static func settled(_ instances: [FleetdProcess]) -> Bool {
+        /// Every partition owned once, every reading read back, and (`released`) every reorder window
+        /// released.
+        static func settled(_ instances: [FleetdProcess], released: Bool = true) -> Bool {
             eventually(timeout: .seconds(60)) {
                 Self.owned(instances) == 8 && instances.allSatisfy {
-                    $0.metric("fleetd_detector_vehicles_holding") == 0 && $0.metric("fleetd_detection_lag_seconds") == 0
+                    (!released || $0.metric("fleetd_detector_vehicles_holding") == 0) && $0.metric("fleetd_detection_lag_seconds") == 0
                 }
             }
         }
@@ -114,7 +115,8 @@ extension OnTheTestStack {
             instances.append(joiner)
             #expect(publishing.finished(within: 180), "publisher: \(String(describing: publishing.error.error))")
             #expect(try eventually(timeout: .seconds(120)) { try db.count("SELECT count(*) FROM readings") == distinct })
-            #expect(Self.settled(instances))
+            // Read out of order, some units' clocks stay under suspicion (held) long after: not waited for.
+            #expect(Self.settled(instances, released: false))
             let outOfOrder = instances.map { Int($0.metric("fleetd_detection_out_of_order_total") ?? 0) }
             for f in instances { #expect(f.terminate() == 0) }
             #expect(try db.count("SELECT count(*) FROM readings") == distinct, "every reading stored once")

@@ -30,7 +30,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     for rejection in out.rejections where rejection.detail.isEmpty { fail("refusal without a detail") }
 
-    // The binary COPY data is well formed: the header, one tuple of 14 fields per reading, each field's
+    // The binary COPY data is well formed: the header, one tuple of 15 fields per reading, each field's
     // length as its type needs (text: UTF-8 without NUL), the trailer, and nothing after it.
     var copy = CopyBinaryEncoder()
     for r in out.readings { copy.readingRow(r, receivedAtNanos: 1_700_000_000_000_000_000) }
@@ -44,10 +44,11 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         return b[at..<(at + n)]
     }
     func be(_ s: ArraySlice<UInt8>) -> Int64 { s.reduce(0) { $0 << 8 | Int64($1) } }
-    // float4 for fuel_pct, speed_kmh and heading_deg; text for the first two; bool for ignition.
-    let widths: [Int?] = [nil, nil, 8, 8, 8, 8, 4, 8, 8, 8, 4, 4, 1, 8]
+    // float4 for fuel_pct, speed_kmh and heading_deg; text for the first two; bool for ignition; int4
+    // for partition_key.
+    let widths: [Int?] = [nil, nil, 8, 8, 8, 8, 4, 8, 8, 8, 4, 4, 1, 8, 4]
     for _ in out.readings {
-        if be(take(2)) != 14 { fail("field count") }
+        if be(take(2)) != 15 { fail("field count") }
         for w in widths {
             let n = Int(Int32(truncatingIfNeeded: be(take(4))))
             if n == -1 { continue }

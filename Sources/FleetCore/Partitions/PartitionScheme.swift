@@ -14,7 +14,16 @@ public struct PartitionScheme: Sendable, Equatable {
     }
 
     public func partition(of vehicleID: String) -> Int {
-        Int(Self.fnv1a(vehicleID.utf8) % UInt64(count))
+        Int(Self.key(of: vehicleID)) % count
+    }
+
+    /// A vehicle's partition key, whatever the partition count: FNV-1a over its id, folded to 31 bits
+    /// (the high half mixed into the low, where FNV-1a varies most between similar ids). Stored with
+    /// each reading (`readings.partition_key`), so an owner asks PostgreSQL for its own partitions'
+    /// rows only (`partition_key % count`), and non-negative so SQL's `%` agrees.
+    public static func key(of vehicleID: String) -> Int32 {
+        let h = fnv1a(vehicleID.utf8)
+        return Int32(truncatingIfNeeded: (h ^ (h >> 31)) & 0x7fff_ffff)
     }
 
     /// FNV-1a, 64 bit: the same value for the same bytes in every process (lock keys are made with it too).

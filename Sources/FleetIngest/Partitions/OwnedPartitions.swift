@@ -24,7 +24,8 @@ struct OwnedPartitions {
         var rescan: ReadingsFeed.Cursor
         /// The last row fed in receipt order.
         var fed: ReadingsFeed.ReceiptKey?
-        /// The newest receipt time read (ms), counted from `rescan`.
+        /// The newest receipt time of this partition's rows read (ms), counted from `rescan`: what
+        /// releases its merge, a function of its own rows only, whichever partitions its owner reads with it.
         var seenMs: Int64
     }
 
@@ -77,16 +78,15 @@ struct OwnedPartitions {
     }
 
     /// Feeds a page: each of the partitions' rows it has not done with goes into its merge (or, received
-    /// before the last row fed, to its detectors at once), and whatever the receipt times read so far
-    /// release goes on to the detectors. Returns how many readings came too late for the reorder window.
+    /// before the last row fed, to its detectors at once), and whatever the partition's receipt times
+    /// read so far release goes on to the detectors. Returns how many readings came too late for the
+    /// reorder window.
     mutating func feed(_ page: ReadingsFeed.Page, into events: inout [DetectionEvent]) -> Int {
-        guard let end = page.scanned, let seen = page.clockMs else { return 0 }
+        guard let end = page.scanned else { return 0 }
         var late = 0
         for row in page.rows {
             guard var o = owned[row.partition], o.rescan < row.position else { continue }
             owned[row.partition] = nil  // mutated in place, not copied
-            o.seenMs = max(o.seenMs, row.seenBeforeMs)
-            late += Self.release(&o, into: &events)
             let key = row.position.receipt
             if o.fed.map({ $0 < key }) ?? true {
                 o.merge.insert(row, seenBeforeMs: o.seenMs)
@@ -96,12 +96,11 @@ struct OwnedPartitions {
                 if o.detection.ingest(row.reading, arrivalMs: row.receivedAtMs, into: &events) == .late { late += 1 }
             }
             o.seenMs = max(o.seenMs, row.receivedAtMs)
+            late += Self.release(&o, into: &events)
             owned[row.partition] = o
         }
         for p in owned.keys where owned[p]!.rescan < end {
             var o = owned.removeValue(forKey: p)!
-            o.seenMs = max(o.seenMs, seen)
-            late += Self.release(&o, into: &events)
             if o.seenMs > .min + mergeLagMs { o.detection.tick(nowMs: o.seenMs - mergeLagMs, into: &events) }
             o.scan = max(o.scan, end)
             o.rescan = end

@@ -61,19 +61,17 @@ enum ReadingsFeed {
         var receivedAtMs: Int64
         var position: Cursor
         var partition: Int
-        /// The newest receipt time scanned before this row, rows of other partitions included (they are
-        /// passed over, but receipt time moved on with them); `Int64.min` when it is the page's first.
-        var seenBeforeMs: Int64
     }
 
     struct Page: Sendable {
         /// The readings of the partitions asked for, in commit order.
         var rows: [Row] = []
-        /// The last row scanned, of any partition (nil when there was none): the next page starts after it.
+        /// The last row scanned (nil when there was none): the next page starts after it.
         var scanned: Cursor?
         /// The newest receipt time scanned (nil when nothing was).
         var clockMs: Int64?
-        /// Rows scanned, of any partition.
+        /// Rows scanned: the partitions' own, and rows stored without a partition key (older than the
+        /// column), which every owner reads and passes over when they are not its own.
         var scannedCount = 0
     }
 
@@ -92,9 +90,9 @@ enum ReadingsFeed {
     /// Rows of transactions that have ended: below the oldest one still running, nothing can commit any more.
     static let ended = "xid IS NOT NULL AND xid < pg_snapshot_xmin(pg_current_snapshot())"
 
-    /// Up to `limit` rows after `cursor` (`Cursor.origin`: from the first) of ended transactions, in commit order;
-    /// of those, the readings of vehicles in `partitions`. Rows of other partitions are passed over,
-    /// not read again.
+    /// Up to `limit` rows of `partitions` after `cursor` (`Cursor.origin`: from the first) of ended
+    /// transactions, in commit order. PostgreSQL selects them by `partition_key`, so an owner fetches
+    /// only its own share of the rows.
     static func read(_ db: PGConnection, after cursor: Cursor, limit: Int, scheme: PartitionScheme,
                      partitions: Set<Int>) throws(PGError) -> Page {
         let columns = """
@@ -108,8 +106,10 @@ enum ReadingsFeed {
             WHERE \(ended) AND (xid, received_at, vehicle_id COLLATE "C", channel COLLATE "C", ts)
                 > ($1::xid8, \(PGConnection.timestamp(epochMicrosecondsParameter: "$2")), $3 COLLATE "C", $4 COLLATE "C",
                    \(PGConnection.timestamp(epochMillisecondsParameter: "$5")))
+                AND (partition_key IS NULL OR partition_key % $6::int = ANY($7::int[]))
             \(order)
-            """, [String(c.xid), String(c.receivedAtMicros), c.vehicleID, c.channel, String(c.tsMs)])
+            """, [String(c.xid), String(c.receivedAtMicros), c.vehicleID, c.channel, String(c.tsMs), String(scheme.count),
+                  PGConnection.arrayLiteral(partitions.sorted())])
         var page = Page()
         for i in 0..<r.rowCount {
             guard let xid = r.string(i, 0).flatMap(UInt64.init), let vehicle = r.string(i, 1), let channelText = r.string(i, 2),
@@ -118,8 +118,7 @@ enum ReadingsFeed {
             let receivedAt = receivedMicros / 1000
             page.scanned = position
             page.scannedCount += 1
-            let seenBefore = page.clockMs ?? .min
-            page.clockMs = max(seenBefore, receivedAt)
+            page.clockMs = max(page.clockMs ?? .min, receivedAt)
             let partition = scheme.partition(of: vehicle)
             guard partitions.contains(partition), let channel = Channel(rawValue: channelText) else { continue }
             var reading = Reading(vehicleID: vehicle, channel: channel, ts: ts, seq: r.int(i, 5))
@@ -132,8 +131,7 @@ enum ReadingsFeed {
             reading.headingDeg = r.double(i, 12)
             reading.ignition = r.string(i, 13).map { $0 == "t" }
             reading.engineHours = r.double(i, 14)
-            page.rows.append(Row(reading: reading, receivedAtMs: receivedAt, position: position, partition: partition,
-                                 seenBeforeMs: seenBefore))
+            page.rows.append(Row(reading: reading, receivedAtMs: receivedAt, position: position, partition: partition))
         }
         return page
     }

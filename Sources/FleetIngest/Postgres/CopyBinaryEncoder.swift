@@ -68,6 +68,12 @@ struct CopyBinaryEncoder {
         bigEndian(v)
     }
 
+    /// `int4`.
+    mutating func int32(_ v: Int32) {
+        bigEndian(Int32(4))
+        bigEndian(v)
+    }
+
     /// `float8`; a non-finite value (the decoder drops them) is stored as NULL, as the text encoder does.
     mutating func double(_ v: Double?) {
         guard let v, v.isFinite else { return null() }
