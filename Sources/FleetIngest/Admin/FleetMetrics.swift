@@ -131,6 +131,22 @@ public final class FleetMetrics: Sendable {
         return out
     }
 
+    /// Events committed: rows inserted per event table (twins already stored are not), the NOTIFYs
+    /// sent with them, and each detected event by kind. The pipeline and shared detection count alike.
+    func recordEvents(_ events: [DetectionEvent], transactions: Int, anomalies: Int, alerts: Int) {
+        rowsWritten["fuel_transactions"]?.increment(by: Int64(transactions))
+        rowsWritten["anomalies"]?.increment(by: Int64(anomalies))
+        rowsWritten["maintenance_alerts"]?.increment(by: Int64(alerts))
+        eventsPublished["notify"]?.increment(by: Int64(transactions + anomalies + alerts))
+        for e in events {
+            switch e {
+            case .transaction(let tx): fuelTransactions[tx.kind]?.increment()
+            case .anomaly(let a): self.anomalies[a.kind]?.increment()
+            case .maintenance(let m): maintenanceAlerts[m.level]?.increment()
+            }
+        }
+    }
+
     /// One message or event row kept in `dead_letters`, by the SQLSTATE PostgreSQL refused it with
     /// (labels made on first use: the registry keeps one series per value).
     func deadLetter(sqlState: String?) {

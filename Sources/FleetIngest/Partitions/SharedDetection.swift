@@ -236,7 +236,7 @@ public final class SharedDetection: @unchecked Sendable {
                 try PartitionCursors.commit(s.db, cp.marks, scheme: scheme, owner: settings.instance, keys: locks.keys, lockPID: pid)
             }
             try s.db.exec("COMMIT")
-            record(written)
+            metrics.recordEvents(events, transactions: written.transactions, anomalies: written.anomalies, alerts: written.alerts)
             events.removeAll()
             if cp != nil { lastCheckpoint = .now }
         } catch let lost as PartitionCursors.Lost {
@@ -249,20 +249,6 @@ public final class SharedDetection: @unchecked Sendable {
             _ = try? s.db.exec("ROLLBACK")
             if let cp { parts.checkpointFailed(cp.states) }
             throw error
-        }
-    }
-
-    private func record(_ written: PostgresSink.Written) {
-        metrics.rowsWritten["fuel_transactions"]?.increment(by: Int64(written.transactions))
-        metrics.rowsWritten["anomalies"]?.increment(by: Int64(written.anomalies))
-        metrics.rowsWritten["maintenance_alerts"]?.increment(by: Int64(written.alerts))
-        metrics.eventsPublished["notify"]?.increment(by: Int64(written.transactions + written.anomalies + written.alerts))
-        for e in events {
-            switch e {
-            case .transaction(let tx): metrics.fuelTransactions[tx.kind]?.increment()
-            case .anomaly(let a): metrics.anomalies[a.kind]?.increment()
-            case .maintenance(let m): metrics.maintenanceAlerts[m.level]?.increment()
-            }
         }
     }
 }

@@ -333,22 +333,12 @@ public final class Pipeline: @unchecked Sendable {
         metrics.impossibleValues.increment(by: Int64(batch.decoded.impossible.count))
         metrics.readingsLate.increment(by: Int64(batch.late))
         metrics.readingsUnpartitioned.increment(by: Int64(written.unpartitioned))
-        metrics.eventsPublished["notify"]?.increment(by: Int64(written.transactions + written.anomalies + written.alerts))
         if let error = written.statusRefused {
             metrics.statusRefused.increment()
             logger.error("PostgreSQL refused the vehicle_status/vehicle_days rows; dropped, the readings committed (check triggers and constraints on those tables)",
                          metadata: ["error": "\(error)"])
         }
-        metrics.rowsWritten["fuel_transactions"]?.increment(by: Int64(written.transactions))
-        metrics.rowsWritten["anomalies"]?.increment(by: Int64(written.anomalies))
-        metrics.rowsWritten["maintenance_alerts"]?.increment(by: Int64(written.alerts))
-        for e in batch.events {
-            switch e {
-            case .transaction(let tx): metrics.fuelTransactions[tx.kind]?.increment()
-            case .anomaly(let a): metrics.anomalies[a.kind]?.increment()
-            case .maintenance(let m): metrics.maintenanceAlerts[m.level]?.increment()
-            }
-        }
+        metrics.recordEvents(batch.events, transactions: written.transactions, anomalies: written.anomalies, alerts: written.alerts)
         for (reason, n) in batch.refusals { metrics.readingsRejected[reason]?.increment(by: Int64(n)) }
         metrics.rejectionsOverBudget.increment(by: Int64(batch.overBudget))
         let committedAt = WallClock.nowNanos()
