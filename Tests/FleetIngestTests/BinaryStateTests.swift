@@ -91,7 +91,7 @@ import SeededRandom
     /// kind: mid-fill, mid-theft, suspect road losses, held readings, stuck and dropping probes). A state type
     /// that changes shape changes it: bump `BinaryState.version` (old snapshots are then refused and their
     /// vehicles start afresh, instead of being read wrongly) and add the new version's fingerprint here.
-    static let layoutOfVersion: [UInt8: UInt64] = [7: 0xebbb_c14e_e083_8c37, 8: 0x099c_1511_09d1_d563]
+    static let layoutOfVersion: [UInt8: UInt64] = [7: 0xebbb_c14e_e083_8c37, 8: 0x099c_1511_09d1_d563, 9: 0xb7eb_718f_6b24_811d]
 
     @Test func theSnapshotLayoutIsPinnedToItsVersion() throws {
         let layout = SnapshotLayout()

@@ -10,7 +10,7 @@
 /// round-trip test guards it.
 public enum BinaryState {
     /// Bumped whenever a state type changes shape.
-    public static let version: UInt8 = 8
+    public static let version: UInt8 = 9
 
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let encoder = BinaryStateEncoder()

@@ -26,12 +26,14 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     /// When the pending step was closed: the join interval runs from there.
     var pendingAt: Int64 = 0
     var noise = ProbeNoise()
+    var tripScatter = TripScatter()
 
     public init() {}
 
     /// Afresh after a frozen probe thawed, keeping what was learned of the vehicle (its consumption).
     init(keepingConsumptionOf old: LevelStepTracker) {
         road.consumption = old.road.consumption
+        tripScatter = old.tripScatter
     }
 
     /// How many readings a calm reference averages at most: it follows drift over `driftTauMs`.
@@ -83,7 +85,9 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
             // drain keeps them apart even when no single step stands out of the noise).
             let quiet = ts - e.lastChangeTs >= t.joinMs && e.post.count >= 3
                 && abs(level - Median.of(e.post.levels.prefix(3))) <= t.calmBandL
-            let timedOut = ts - e.startedAt >= t.maxEventMs
+            // Timed from when the change was first seen: across a night of zeros the level before is hours
+            // old, and the level after still needs its own readings.
+            let timedOut = ts - e.leftTs >= t.maxEventMs
             if quiet || timedOut {
                 // A loss that barely clears the noise on the few readings after it waits until a full ring of
                 // readings after its last change pins the level: five readings of a noisy probe sit 3σ low
@@ -170,8 +174,11 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     /// (found, it closes the account); a move unseen already closed it.
     mutating func arrive(afterGap: Bool, at ts: Int64, distanceKm: Double) {
         let prior = tripLevel
-        var s = Stop(arrivedTs: trip.lastTime ?? ts, arrivedKm: distanceKm, prior: prior, priorReadings: tripLevelReadings,
-                     priorSpread: trip.lastTime.map { trip.spread(since: $0 - Self.tripTailMs) } ?? 0,
+        let readings = tripLevelReadings
+        let spread = trip.lastTime.map { trip.spread(since: $0 - Self.tripTailMs) } ?? 0
+        tripScatter.observe(spread: spread, readings: readings)
+        var s = Stop(arrivedTs: trip.lastTime ?? ts, arrivedKm: distanceKm, prior: prior, priorReadings: readings,
+                     priorSpread: tripScatter.doubt(spread: spread, readings: readings),
                      priorShift: prior.flatMap { p in trip.median(last: 3).map { abs(p - $0) } } ?? 0)
         if afterGap, let prior, let last = trip.lastTime {
             s.reference = Reference(level: prior, ts: last, readings: 0, fromTrip: true)
