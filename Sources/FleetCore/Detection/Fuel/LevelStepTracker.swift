@@ -396,13 +396,26 @@ public struct LevelStepTracker: Sendable, Equatable, Codable {
     mutating func flush(at ts: Int64, _ t: FuelThresholds) -> LevelStep? {
         guard let p = pending, stop?.excursion == nil, ts - pendingAt > (p.moving ? t.maxEventMs : t.joinMs) else { return nil }
         pending = nil
-        return Self.accept(p, t)
+        return Self.accept(measuredToSettledLevel(p), t)
+    }
+
+    /// A parked loss waits out the join interval at the stop where it happened, and the stop's calm level
+    /// since, pinned by more readings than the few it was first measured to, is where it ended: a slow
+    /// theft read by a noisy probe looks quiet (less than the calm band over a join interval) minutes
+    /// before it ends. The level after is then that calm level, whichever side of the first it lies.
+    func measuredToSettledLevel(_ p: LevelStep) -> LevelStep {
+        guard !p.up, !p.moving, let s = stop, s.excursion == nil, p.endedAt >= s.arrivedTs, let r = s.reference,
+              !r.fromTrip, r.ts > p.endedAt, r.readings >= 2 * Self.afterReadings else { return p }
+        var q = p
+        q.volume += q.levelAfter - r.level
+        q.levelAfter = r.level
+        return q
     }
 
     /// The end of a finite stream: report what is pending.
     public mutating func finish(_ t: FuelThresholds) -> LevelStep? {
         defer { pending = nil }
-        return pending.flatMap { Self.accept($0, t) }
+        return pending.flatMap { Self.accept(measuredToSettledLevel($0), t) }
     }
 
     static func accept(_ s: LevelStep, _ t: FuelThresholds) -> LevelStep? {
