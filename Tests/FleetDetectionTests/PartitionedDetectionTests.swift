@@ -43,11 +43,7 @@ import Testing
         for o in owners.indices { owners[o].flushAll(into: &found) }
 
         #expect(expected.count > 100, "the case must hold events to compare")
-        var unmatched = found
-        var missing: [DetectionEvent] = []
-        for e in expected {
-            if let i = unmatched.firstIndex(of: e) { unmatched.remove(at: i) } else { missing.append(e) }
-        }
+        let (missing, unmatched) = EventMultiset.difference(expected: expected, found: found)
         #expect(missing.isEmpty, "\(scenario) seed \(seed): \(missing.count) of \(expected.count) not found by the owners, e.g. \(missing.prefix(3))")
         #expect(unmatched.isEmpty, "\(scenario) seed \(seed): \(unmatched.count) found only by the owners, e.g. \(unmatched.prefix(3))")
     }

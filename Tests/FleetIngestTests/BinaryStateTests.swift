@@ -50,6 +50,27 @@ import SeededRandom
         #expect(back == buffer && back.heldCount == 300)
     }
 
+    /// Held readings are one packed list of bytes: cut anywhere it is refused, and bytes flipped anywhere
+    /// give an error or some state, never a crash.
+    @Test func damagedHeldReadingsAreRefused() throws {
+        var buffer = ReorderBuffer(windowMs: 10_000)
+        for i in 0..<6 {
+            let r = Reading(vehicleID: "v1", channel: i % 2 == 0 ? .fuel : .gps, ts: 1_700_000_000_000 + Int64(i) * 1_000,
+                            seq: Int64(i), fuelL: 100 - Double(i), lat: 52.5, lon: 13.4, ignition: i % 3 == 0)
+            _ = buffer.insert(r, arrivalMs: 1_700_000_100_000)
+        }
+        let bytes = try BinaryState.encode(buffer)
+        for cut in 1..<bytes.count {
+            #expect(throws: (any Error).self) { try BinaryState.decode(ReorderBuffer.self, from: Array(bytes.prefix(cut))) }
+        }
+        var rng = SimRandom(seed: 11)
+        for _ in 0..<2_000 {
+            var damaged = bytes
+            damaged[rng.int(1, bytes.count - 1)] ^= UInt8(rng.int(1, 255))
+            _ = try? BinaryState.decode(ReorderBuffer.self, from: damaged)
+        }
+    }
+
     /// A state in the middle of a suspected clock stall (cadence learned, an incident open, readings
     /// held for it) comes back exactly, so a restart decides the stall as the running daemon would.
     @Test func aStateHoldingForAClockStallRoundTrips() throws {
@@ -91,7 +112,7 @@ import SeededRandom
     /// kind: mid-fill, mid-theft, suspect road losses, held readings, stuck and dropping probes). A state type
     /// that changes shape changes it: bump `BinaryState.version` (old snapshots are then refused and their
     /// vehicles start afresh, instead of being read wrongly) and add the new version's fingerprint here.
-    static let layoutOfVersion: [UInt8: UInt64] = [7: 0xebbb_c14e_e083_8c37, 8: 0x099c_1511_09d1_d563, 9: 0xb7eb_718f_6b24_811d]
+    static let layoutOfVersion: [UInt8: UInt64] = [7: 0xebbb_c14e_e083_8c37, 8: 0x099c_1511_09d1_d563, 9: 0xb7eb_718f_6b24_811d, 10: 0xd85c_2b18_18a5_6e00]
 
     @Test func theSnapshotLayoutIsPinnedToItsVersion() throws {
         let layout = SnapshotLayout()

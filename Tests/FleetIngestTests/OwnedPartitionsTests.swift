@@ -116,11 +116,7 @@ import Testing
         // The tables keep one of each: what a new owner found again is the stored twin.
         var stored: [DetectionEvent] = []
         for e in written where !stored.contains(e) { stored.append(e) }
-        var unmatched = stored
-        var missing: [DetectionEvent] = []
-        for e in expected {
-            if let i = unmatched.firstIndex(of: e) { unmatched.remove(at: i) } else { missing.append(e) }
-        }
+        let (missing, unmatched) = EventMultiset.difference(expected: expected, found: stored)
         #expect(missing.isEmpty, "\(label): \(missing.count) of \(expected.count) missed, e.g. \(missing.prefix(2))")
         #expect(unmatched.isEmpty, "\(label): \(unmatched.count) not found by one detector, e.g. \(unmatched.prefix(2))")
     }

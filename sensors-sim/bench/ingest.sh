@@ -13,7 +13,8 @@
 # PostgreSQL's (every server process, the ended backends included) over the drain.
 # Usage: sensors-sim/bench/ingest.sh [N] [readings-per-message]   (default 200000 1)
 #   QOS=0 publishes at QoS 0 (the broker is told to queue QoS 0 messages for offline sessions).
-# FLEETD_BIN and FLEET_SIM_BIN point at prebuilt release binaries to skip the build.
+# FLEETD_BIN and FLEET_SIM_BIN point at prebuilt release binaries to skip the build; FLEETD_ARGS adds
+# flags to every fleetd run (e.g. --batch-size 20000). PERF_FREQ sets PERF_OUT's sampling rate (999 Hz).
 # Prints a table and one JSON line (also written to $BENCH_JSON when set). PERF_OUT=FILE records a
 # system-wide profile (perf record -a -g) while fleetd with detectors on drains into FILE, so fleetd
 # and PostgreSQL both show (perf report --comm fleetd, --comm postgres); its figures carry perf's cost.
@@ -63,7 +64,7 @@ fleetd_of() { [ "$1" = base ] && echo "$FLEETD_BASE_BIN" || echo "$fleetd_bin"; 
 fleetd_args() {
     local detection=on; [ "$1" = off ] && detection=off
     echo run --mqtt-url "mqtt://127.0.0.1:$MQ" --postgres-url "$(fleetd_db "$1")" --admin-addr "127.0.0.1:$admin" \
-        --spool-path "$run_dir/fleetd-$1.spool" --client-id "bench-fleetd-$1" --detection "$detection" --log-level warning
+        --spool-path "$run_dir/fleetd-$1.spool" --client-id "bench-fleetd-$1" --detection "$detection" --log-level warning ${FLEETD_ARGS:-}
 }
 modes=(on off); [ -n "${FLEETD_BASE_BIN:-}" ] && modes+=(base)
 
@@ -108,7 +109,7 @@ measure_fleetd() {
     "$(fleetd_of "$1")" $(fleetd_args "$1") 2>>"$run_dir/fleetd.log" & fleetd_pid=$!
     local perf_pid=""
     if [ -n "${PERF_OUT:-}" ] && [ "$1" = on ]; then
-        perf record -a -F 999 -g -o "$PERF_OUT" >/dev/null 2>&1 & perf_pid=$!
+        perf record -a -F "${PERF_FREQ:-999}" -g -o "$PERF_OUT" >/dev/null 2>&1 & perf_pid=$!
     fi
     for _ in $(seq 1 6000); do
         acc=$(metric fleetd_readings_accepted_total); acc=${acc:-0}

@@ -9,48 +9,53 @@ public struct FleetStatus: Sendable {
         var days: [VehicleDay]
     }
 
-    private var entries: [String: Entry] = [:]
+    /// Entries in an array, found through an index: mutated in place where a dictionary's values were
+    /// copied out and back at every reading (a retain and release of each vehicle's days per reading).
+    private var slots: [String: Int] = [:]
+    private var entries: [Entry] = []
 
     public init() {}
 
     public var isEmpty: Bool { entries.isEmpty }
 
-    public var statuses: [VehicleStatus] { entries.values.map(\.status) }
-    public var allDays: [VehicleDay] { entries.values.flatMap(\.days) }
-    public var vehicles: [String: VehicleStatus] { entries.mapValues(\.status) }
+    public var statuses: [VehicleStatus] { entries.map(\.status) }
+    public var allDays: [VehicleDay] { entries.flatMap(\.days) }
+    public var vehicles: [String: VehicleStatus] { Dictionary(uniqueKeysWithValues: entries.map { ($0.status.vehicleID, $0.status) }) }
     public var days: [VehicleDay.Key: VehicleDay] { Dictionary(uniqueKeysWithValues: allDays.map { ($0.key, $0) }) }
 
     /// Folds one reading in, in place (this runs for every reading fleetd stores).
     public mutating func add(_ r: Reading, receivedAtNanos: Int64) {
-        guard let i = entries.index(forKey: r.vehicleID) else {
-            entries[r.vehicleID] = Entry(status: VehicleStatus(r, receivedAtNanos: receivedAtNanos), days: [VehicleDay(r)])
+        guard let i = slots[r.vehicleID] else {
+            slots[r.vehicleID] = entries.count
+            entries.append(Entry(status: VehicleStatus(r, receivedAtNanos: receivedAtNanos), days: [VehicleDay(r)]))
             return
         }
-        entries.values[i].status.add(r, receivedAtNanos: receivedAtNanos)
+        entries[i].status.add(r, receivedAtNanos: receivedAtNanos)
         let day = Timestamp.day(ms: r.ts)
-        if let j = entries.values[i].days.firstIndex(where: { $0.key.day == day }) {
-            entries.values[i].days[j].add(r)
+        if let j = entries[i].days.firstIndex(where: { $0.key.day == day }) {
+            entries[i].days[j].add(r)
         } else {
-            entries.values[i].days.append(VehicleDay(r))
+            entries[i].days.append(VehicleDay(r))
         }
     }
 
     /// Takes in what `other` holds.
     public mutating func merge(_ other: FleetStatus) {
-        for (id, e) in other.entries {
-            guard var mine = entries[id] else {
-                entries[id] = e
+        for e in other.entries {
+            guard let i = slots[e.status.vehicleID] else {
+                slots[e.status.vehicleID] = entries.count
+                entries.append(e)
                 continue
             }
-            mine.status.merge(e.status)
+            entries[i].status.merge(e.status)
             for d in e.days {
-                if let j = mine.days.firstIndex(where: { $0.key.day == d.key.day }) { mine.days[j].merge(d) } else { mine.days.append(d) }
+                if let j = entries[i].days.firstIndex(where: { $0.key.day == d.key.day }) { entries[i].days[j].merge(d) } else { entries[i].days.append(d) }
             }
-            entries[id] = mine
         }
     }
 
     public mutating func removeAll() {
+        slots.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)
     }
 }

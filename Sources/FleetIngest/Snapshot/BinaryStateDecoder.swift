@@ -47,6 +47,15 @@ final class BinaryStateDecoder: Decoder {
         return String(decoding: bytes[offset..<(offset + n)], as: UTF8.self)
     }
 
+    /// A list of bytes (`BinaryStateEncoder.putBytes`) in one copy; nil: `T` is not one.
+    func takeBytes<T>(_ type: T.Type) throws -> T? {
+        guard type == [UInt8].self else { return nil }
+        let n = Int(try take(UInt32.self))
+        guard n <= bytes.count - offset else { throw corrupt("list longer than the bytes left") }
+        defer { offset += n }
+        return Array(bytes[offset..<(offset + n)]) as? T
+    }
+
     func value<T: Decodable>(_ type: T.Type) throws -> T {
         if type == Int64.self { return try take(Int64.self) as! T }
         if type == Double.self { return Double(bitPattern: try take(UInt64.self)) as! T }
@@ -55,6 +64,7 @@ final class BinaryStateDecoder: Decoder {
         if type == UInt8.self { return try takeByte() as! T }
         if type == Float.self { return Float(Double(bitPattern: try take(UInt64.self))) as! T }
         if let integer = type as? any FixedWidthInteger.Type { return integer.init(truncatingIfNeeded: try take(Int64.self)) as! T }
+        if let b = try takeBytes(type) { return b }
         return try T(from: self)
     }
 
@@ -65,14 +75,14 @@ final class BinaryStateDecoder: Decoder {
 
         func contains(_ key: Key) -> Bool { true }
         func decodeNil(forKey key: Key) throws -> Bool { try decoder.takeByte() == 0 }
-        func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try T(from: decoder) }
+        func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try decoder.takeBytes(type) ?? T(from: decoder) }
         func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try decoder.take(Int64.self) }
         func decode(_ type: Int.Type, forKey key: Key) throws -> Int { Int(try decoder.take(Int64.self)) }
         func decode(_ type: Double.Type, forKey key: Key) throws -> Double { Double(bitPattern: try decoder.take(UInt64.self)) }
         func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try decoder.takeByte() != 0 }
         func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try decoder.takeByte() }
         func decode(_ type: String.Type, forKey key: Key) throws -> String { try decoder.takeString() }
-        func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? { try present() ? try T(from: decoder) : nil }
+        func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? { try present() ? try decode(type, forKey: key) : nil }
         func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try present() ? try decode(type, forKey: key) : nil }
         func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try present() ? try decode(type, forKey: key) : nil }
         func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try present() ? try decode(type, forKey: key) : nil }
@@ -114,7 +124,7 @@ final class BinaryStateDecoder: Decoder {
         mutating func decodeNil() throws -> Bool { false }
         mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
             try next()
-            return try T(from: decoder)
+            return try decoder.takeBytes(type) ?? T(from: decoder)
         }
         mutating func decode(_ type: Int64.Type) throws -> Int64 {
             try next()

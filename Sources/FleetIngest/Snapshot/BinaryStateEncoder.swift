@@ -10,7 +10,7 @@
 /// round-trip test guards it.
 public enum BinaryState {
     /// Bumped whenever a state type changes shape.
-    public static let version: UInt8 = 9
+    public static let version: UInt8 = 10
 
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let encoder = BinaryStateEncoder()
@@ -74,6 +74,15 @@ final class BinaryStateEncoder: Encoder {
         }
     }
 
+    /// A list of bytes in the layout the generic path gives it (a count, then each byte), in one copy:
+    /// element by element it is a call through the container per byte. False: `v` is not one.
+    func putBytes<T>(_ v: T) -> Bool {
+        guard T.self == [UInt8].self, let b = v as? [UInt8] else { return false }
+        putInteger(UInt32(b.count))
+        bytes.append(contentsOf: b)
+        return true
+    }
+
     func put(_ v: Int64) { putInteger(v) }
     func put(_ v: Int) { putInteger(Int64(v)) }
     func put(_ v: Double) { putInteger(v.bitPattern) }
@@ -90,7 +99,7 @@ final class BinaryStateEncoder: Encoder {
         case let x as UInt8: bytes.append(x)
         case let x as Float: putInteger(Double(x).bitPattern)
         case let x as any FixedWidthInteger: putInteger(Int64(truncatingIfNeeded: x))
-        default: try v.encode(to: self)
+        default: if !putBytes(v) { try v.encode(to: self) }
         }
     }
 
@@ -99,7 +108,9 @@ final class BinaryStateEncoder: Encoder {
         var codingPath: [any CodingKey] { [] }
 
         mutating func encodeNil(forKey key: Key) { encoder.bytes.append(0) }
-        mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { try value.encode(to: encoder) }
+        mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+            if !encoder.putBytes(value) { try value.encode(to: encoder) }
+        }
         // Concrete overloads: synthesized Codable calls these for plain fields, with no casts.
         mutating func encode(_ value: Int64, forKey key: Key) { encoder.put(value) }
         mutating func encode(_ value: Int, forKey key: Key) { encoder.put(value) }
@@ -110,7 +121,7 @@ final class BinaryStateEncoder: Encoder {
         mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
             guard let value else { return encoder.bytes.append(0) }
             encoder.bytes.append(1)
-            try value.encode(to: encoder)
+            if !encoder.putBytes(value) { try value.encode(to: encoder) }
         }
         mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) { present(value != nil); value.map(encoder.put) }
         mutating func encodeIfPresent(_ value: String?, forKey key: Key) { present(value != nil); value.map(encoder.putString) }
@@ -151,7 +162,7 @@ final class BinaryStateEncoder: Encoder {
                 throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "optional inside a list: use a sentinel"))
             }
             counted()
-            try value.encode(to: encoder)
+            if !encoder.putBytes(value) { try value.encode(to: encoder) }
         }
         mutating func encode(_ value: Int64) { counted(); encoder.put(value) }
         mutating func encode(_ value: Double) { counted(); encoder.put(value) }
