@@ -47,12 +47,19 @@ public final class MQTTPublisher: @unchecked Sendable {
         }
         try client.connect(host: settings.host, port: settings.port, keepalive: settings.keepalive)
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(connectTimeout * 1e9)
+        // A connection the broker drops before its CONNACK (busy, restarting) is opened again until the
+        // deadline, not given up on at once under the name of a timeout.
+        var lastError: MQTTError?
         while connectRC.load(ordering: .acquiring) < 0 && DispatchTime.now().uptimeNanoseconds < deadline {
-            do { try client.loop(timeoutMs: 50) } catch { break }
+            do { try client.loop(timeoutMs: 50) } catch {
+                lastError = error
+                usleep(100_000)
+                do { try client.connect(host: settings.host, port: settings.port, keepalive: settings.keepalive) } catch { lastError = error }
+            }
         }
         let crc = connectRC.load(ordering: .acquiring)
         guard crc == 0 else {
-            throw MQTTError(description: crc < 0 ? "no CONNACK within \(connectTimeout) s"
+            throw MQTTError(description: crc < 0 ? "no CONNACK within \(connectTimeout) s" + (lastError.map { " (last: \($0.description))" } ?? "")
                             : "broker refused the connection: \(MosquittoClient.reasonText(Int32(crc)))")
         }
     }

@@ -23,7 +23,7 @@ struct Traffic {
 
     static func publish(_ messages: some Sequence<Message>, qos: Int = 1) throws {
         let publisher = try MQTTPublisher(settings: MQTTSettings(port: TestStack.mqttPort!, clientID: "test-pub-\(UUID().uuidString.prefix(6))"),
-                                          qos: qos, maxInflight: 500)
+                                          qos: qos, maxInflight: 500, connectTimeout: 15)
         for m in messages { try publisher.publish(topic: m.topic, payload: m.payload) }
         guard publisher.drain(timeout: 60) else { throw TestFailure("publisher did not drain") }
     }
