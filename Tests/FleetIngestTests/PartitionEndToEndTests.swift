@@ -133,12 +133,14 @@ extension OnTheTestStack {
                 SELECT 'p-old', 'fuel', to_timestamp(\(oldDay * 86_400) + s * 60), now() FROM generate_series(0, 99) s;
                 """)
 
-            // Readings across today's end into tomorrow, a unit's backlog from 5 days ago, and a clock in 2150.
+            // Readings across today's end into tomorrow, a unit's backlog from 5 days ago (its 50 minutes
+            // within that day, whatever the time of the run), and a clock in 2150.
             let midnight = (Timestamp.day(ms: now) + 1) * Self.day
+            let backlogStart = Timestamp.day(ms: now - 5 * Self.day) * Self.day + 3_600_000
             var messages: [Traffic.Message] = []
             for v in 0..<50 {
                 for i in 0..<150 { messages.append(Self.message("p-live\(v)", ts: midnight - 75_000 + Int64(i) * 1_000, fuel: Double(i))) }
-                for i in 0..<50 { messages.append(Self.message("p-back\(v)", ts: now - 5 * Self.day + Int64(i) * 60_000, fuel: Double(i))) }
+                for i in 0..<50 { messages.append(Self.message("p-back\(v)", ts: backlogStart + Int64(i) * 60_000, fuel: Double(i))) }
             }
             messages.append(Self.message("p-far", ts: 5_680_281_600_000, fuel: 1))  // 2150-01-01
             let publishing = Traffic.publishInBackground(messages)
@@ -147,7 +149,7 @@ extension OnTheTestStack {
             // moving its rows out of the default partition, and drops the old day.
             let sink = try PostgresSink(conninfo: db.url, schema: "public")
             var dropped: [String] = [], created: [String] = [], moved = 0
-            let backDay = Self.dayName(now - 5 * Self.day)
+            let backDay = Self.dayName(backlogStart)
             let end = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < end && !(dropped.contains(Self.dayName(old)) && created.contains(backDay)) {
                 let done = try sink.upkeep(Upkeep(rejectedOlderThan: nil, readingsRetention: .seconds(30 * 86_400)))
