@@ -42,12 +42,16 @@ extension OnTheTestStack {
             #expect(eventually { fleetd.metric(#"fleetd_events_published_total{sink="mqtt"}"#) == Double(events.count) })
             #expect(fleetd.metric("fleetd_event_publish_lag") == 0)
             #expect(fleetd.terminate() == 0)
-            usleep(200_000)
-            heard += try listener.notificationsWithPayloads().map(\.payload)
 
             let stored = try db.connect().exec("SELECT \"table\", id, seq, kind, vehicle_id, event->>'ts' FROM events ORDER BY seq")
             var rows: [String] = []
             for i in 0..<stored.rowCount { rows.append((0..<6).map { stored.string(i, $0) ?? "∅" }.joined(separator: "|")) }
+            // One read of the socket takes what has arrived, not every notification queued behind it: read
+            // until as many as the committed events are in (more would be a double, judged below).
+            #expect(try eventually(timeout: .seconds(5)) {
+                heard += try listener.notificationsWithPayloads().map(\.payload)
+                return heard.count >= rows.count
+            })
             var announced: [String] = []
             for payload in heard {
                 guard let o = try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] else { continue }
